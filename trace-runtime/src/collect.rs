@@ -1,0 +1,469 @@
+//! The recording pipeline: from ended spans on the calling thread to the exporter.
+//!
+//! ```text
+//!  calling thread                      │ collector thread
+//!  ─────────────                       │ ────────────────
+//!  span ends → thread-local buffer     │
+//!  stack empty → hand_off(buffer) ──► bounded queue ──► SpanData ──► SpanExporter::export
+//!            (one lock per batch)      │  (full: counted as dropped)       (in batches)
+//! ```
+//!
+//! A thread hands its ended spans over when it has no span open any more
+//! (or its buffer reaches [`LOCAL_BATCH_LIMIT`]), so a whole local tree
+//! travels in one batch and the lock is taken once per batch, not per span.
+//! The queue is bounded in spans; a batch that does not fit is dropped and
+//! counted, and the calling thread never blocks on the exporter. Emptied
+//! buffers travel back to the threads, so the steady state allocates nothing
+//! per span. Conversion to `opentelemetry_sdk` `SpanData` happens on the
+//! collector thread.
+//!
+//! Spans started under a test capture carry its [`Sink`] in their scope and
+//! are delivered there at hand-off instead, so captures are isolated from
+//! each other and from any installed pipeline.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use opentelemetry::InstrumentationScope;
+use opentelemetry::KeyValue;
+use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
+
+use crate::export::ErasedExporter;
+
+use crate::span::SpanRecord;
+
+/// A thread hands off its ended spans at the latest when it holds this many.
+pub(crate) const LOCAL_BATCH_LIMIT: usize = 512;
+
+// ---------------------------------------------------------------- the gate
+
+/// Pipelines installed plus captures running. Zero: every instrumented call
+/// returns after one relaxed load.
+static GATE: AtomicUsize = AtomicUsize::new(0);
+
+#[inline]
+pub(crate) fn gate_open() -> bool {
+    GATE.load(Ordering::Relaxed) != 0
+}
+
+pub(crate) fn open_gate() {
+    crate::status::install_panic_hook();
+    GATE.fetch_add(1, Ordering::SeqCst);
+}
+
+pub(crate) fn close_gate() {
+    GATE.fetch_sub(1, Ordering::SeqCst);
+}
+
+// ---------------------------------------------------------------- counters
+
+/// Process-wide pipeline counters (see [`crate::PipelineStats`]).
+#[derive(Debug)]
+pub(crate) struct Counters {
+    pub(crate) ended: AtomicU64,
+    pub(crate) dropped: AtomicU64,
+    pub(crate) exported: AtomicU64,
+    pub(crate) failed_exports: AtomicU64,
+}
+
+pub(crate) static COUNTERS: Counters = Counters {
+    ended: AtomicU64::new(0),
+    dropped: AtomicU64::new(0),
+    exported: AtomicU64::new(0),
+    failed_exports: AtomicU64::new(0),
+};
+
+// ---------------------------------------------------------------- sinks
+
+/// Where a test capture receives its spans.
+#[derive(Debug, Default)]
+pub(crate) struct Sink {
+    spans: Mutex<Vec<SpanRecord>>,
+}
+
+impl Sink {
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn take(&self) -> Vec<SpanRecord> {
+        std::mem::take(&mut *lock(&self.spans))
+    }
+}
+
+// ---------------------------------------------------------------- hand-off
+
+/// Moves a thread's ended spans to their destination, leaving `ended` empty.
+pub(crate) fn hand_off(ended: &mut Vec<SpanRecord>) {
+    if ended
+        .iter()
+        .any(|r| r.scope.as_ref().is_some_and(|s| s.sink.is_some()))
+    {
+        deliver_to_sinks(ended);
+        if ended.is_empty() {
+            return;
+        }
+    }
+    HUB.submit(ended);
+}
+
+fn deliver_to_sinks(ended: &mut Vec<SpanRecord>) {
+    let mut index = 0;
+    while index < ended.len() {
+        let sink = ended[index].scope.as_ref().and_then(|s| s.sink.clone());
+        match sink {
+            Some(sink) => {
+                let mut record = ended.swap_remove(index);
+                record.scope = None; // the sink must not own itself through its records
+                lock(&sink.spans).push(record);
+            }
+            None => index += 1,
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not stop tracing: the queue's data stays consistent.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+// ---------------------------------------------------------------- the hub
+
+struct Queue {
+    accepting: bool,
+    batches: Vec<Vec<SpanRecord>>,
+    queued: usize,
+    spare: Vec<Vec<SpanRecord>>,
+    max_queue: usize,
+    max_batch: usize,
+    flush_requested: u64,
+    flush_completed: u64,
+    shutdown: bool,
+}
+
+struct Hub {
+    queue: Mutex<Queue>,
+    /// Wakes the collector: a full batch, a flush, or shutdown.
+    wake: Condvar,
+    /// Wakes flushers: a flush completed.
+    flushed: Condvar,
+}
+
+static HUB: Hub = Hub {
+    queue: Mutex::new(Queue {
+        accepting: false,
+        batches: Vec::new(),
+        queued: 0,
+        spare: Vec::new(),
+        max_queue: 0,
+        max_batch: 1,
+        flush_requested: 0,
+        flush_completed: 0,
+        shutdown: false,
+    }),
+    wake: Condvar::new(),
+    flushed: Condvar::new(),
+};
+
+const MAX_SPARE_BUFFERS: usize = 64;
+
+impl Hub {
+    fn submit(&self, ended: &mut Vec<SpanRecord>) {
+        let count = ended.len();
+        let mut queue = lock(&self.queue);
+        if !queue.accepting {
+            ended.clear(); // no pipeline installed: nothing was asked to be exported
+            return;
+        }
+        COUNTERS.ended.fetch_add(count as u64, Ordering::Relaxed);
+        if queue.queued + count > queue.max_queue {
+            drop(queue);
+            COUNTERS.dropped.fetch_add(count as u64, Ordering::Relaxed);
+            ended.clear();
+            return;
+        }
+        let fresh = queue.spare.pop().unwrap_or_default();
+        let batch = std::mem::replace(ended, fresh);
+        queue.batches.push(batch);
+        queue.queued += count;
+        if queue.queued >= queue.max_batch {
+            self.wake.notify_one();
+        }
+    }
+}
+
+/// Batch settings of the pipeline (the `OTEL_BSP_*` settings).
+#[derive(Clone, Debug)]
+pub(crate) struct BatchConfig {
+    pub(crate) max_queue_size: usize,
+    pub(crate) max_export_batch_size: usize,
+    pub(crate) scheduled_delay: Duration,
+    pub(crate) export_timeout: Duration,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        BatchConfig {
+            max_queue_size: 2048,
+            max_export_batch_size: 512,
+            scheduled_delay: Duration::from_secs(5),
+            export_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Opens the queue for a new pipeline. Fails when one is installed already.
+pub(crate) fn start_accepting(config: &BatchConfig) -> bool {
+    let mut queue = lock(&HUB.queue);
+    if queue.accepting || queue.shutdown {
+        return false;
+    }
+    queue.accepting = true;
+    queue.max_queue = config.max_queue_size.max(1);
+    queue.max_batch = config.max_export_batch_size.clamp(1, queue.max_queue);
+    true
+}
+
+/// Asks the collector to export everything queued so far and waits for it,
+/// at most `timeout`. Returns whether the flush completed in time.
+pub(crate) fn flush(timeout: Duration) -> bool {
+    crate::context::with_local(|local| {
+        if !local.ended.is_empty() {
+            hand_off(&mut local.ended);
+        }
+    });
+    let mut queue = lock(&HUB.queue);
+    if !queue.accepting {
+        return true;
+    }
+    queue.flush_requested += 1;
+    let ticket = queue.flush_requested;
+    HUB.wake.notify_one();
+    let deadline = Instant::now() + timeout;
+    while queue.flush_completed < ticket {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        queue = HUB
+            .flushed
+            .wait_timeout(queue, left)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
+    true
+}
+
+/// Stops accepting spans and tells the collector to drain and stop.
+pub(crate) fn request_shutdown() {
+    crate::context::with_local(|local| {
+        if !local.ended.is_empty() {
+            hand_off(&mut local.ended);
+        }
+    });
+    let mut queue = lock(&HUB.queue);
+    queue.accepting = false;
+    queue.shutdown = true;
+    HUB.wake.notify_one();
+}
+
+/// Called by the collector once it has stopped: the hub can take a new pipeline.
+fn finish_shutdown() {
+    let mut queue = lock(&HUB.queue);
+    queue.shutdown = false;
+    queue.flush_completed = queue.flush_requested;
+    queue.spare.clear();
+    HUB.flushed.notify_all();
+}
+
+// ---------------------------------------------------------------- the collector
+
+/// The collector thread's loop: drains the queue into the exporter until shutdown.
+pub(crate) fn run_collector(exporters: &[Box<dyn ErasedExporter>], config: &BatchConfig) {
+    let scope = instrumentation_scope();
+    let mut pending: Vec<SpanData> = Vec::with_capacity(config.max_export_batch_size);
+    let mut emptied: Vec<Vec<SpanRecord>> = Vec::new();
+    let mut reporter = FailureReporter::default();
+    loop {
+        let (batches, ticket, stopping) = {
+            let mut queue = lock(&HUB.queue);
+            // Hand back emptied buffers so threads reuse their capacity.
+            while let Some(buffer) = emptied.pop() {
+                if queue.spare.len() < MAX_SPARE_BUFFERS {
+                    queue.spare.push(buffer);
+                }
+            }
+            let deadline = Instant::now() + config.scheduled_delay;
+            while queue.queued < queue.max_batch
+                && queue.flush_requested == queue.flush_completed
+                && !queue.shutdown
+            {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                queue = HUB
+                    .wake
+                    .wait_timeout(queue, left)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            queue.queued = 0;
+            (
+                std::mem::take(&mut queue.batches),
+                queue.flush_requested,
+                queue.shutdown,
+            )
+        };
+        for mut batch in batches {
+            for record in batch.drain(..) {
+                pending.push(to_span_data(record, scope));
+                if pending.len() >= config.max_export_batch_size {
+                    export(exporters, &mut pending, &mut reporter);
+                }
+            }
+            emptied.push(batch);
+        }
+        if !pending.is_empty() {
+            export(exporters, &mut pending, &mut reporter);
+        }
+        if stopping {
+            for exporter in exporters {
+                let _ = exporter.force_flush();
+                if let Err(error) = exporter.shutdown_with_timeout(config.export_timeout) {
+                    eprintln!("trace-runtime: exporter shutdown failed: {error}");
+                }
+            }
+            finish_shutdown();
+            return;
+        }
+        let mut queue = lock(&HUB.queue);
+        if ticket > queue.flush_completed {
+            drop(queue);
+            for exporter in exporters {
+                let _ = exporter.force_flush();
+            }
+            queue = lock(&HUB.queue);
+            queue.flush_completed = ticket;
+            HUB.flushed.notify_all();
+        }
+    }
+}
+
+fn export(
+    exporters: &[Box<dyn ErasedExporter>],
+    pending: &mut Vec<SpanData>,
+    reporter: &mut FailureReporter,
+) {
+    let batch = std::mem::replace(pending, Vec::with_capacity(pending.capacity()));
+    let count = batch.len() as u64;
+    let mut all_ok = true;
+    if let Some((last, others)) = exporters.split_last() {
+        for exporter in others {
+            all_ok &= export_one(exporter.as_ref(), batch.clone(), count, reporter);
+        }
+        all_ok &= export_one(last.as_ref(), batch, count, reporter);
+    }
+    if all_ok {
+        COUNTERS.exported.fetch_add(count, Ordering::Relaxed);
+    }
+}
+
+fn export_one(
+    exporter: &dyn ErasedExporter,
+    batch: Vec<SpanData>,
+    count: u64,
+    reporter: &mut FailureReporter,
+) -> bool {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        exporter.export_blocking(batch)
+    }));
+    match outcome {
+        Ok(Ok(())) => true,
+        Ok(Err(error)) => {
+            reporter.failed(count, &error.to_string());
+            false
+        }
+        Err(_) => {
+            reporter.failed(count, "the exporter panicked");
+            false
+        }
+    }
+}
+
+/// Reports failed exports on stderr, at most once per interval.
+#[derive(Default)]
+struct FailureReporter {
+    last_report: Option<Instant>,
+    unreported: u64,
+}
+
+impl FailureReporter {
+    const INTERVAL: Duration = Duration::from_secs(10);
+
+    fn failed(&mut self, spans: u64, reason: &str) {
+        COUNTERS.failed_exports.fetch_add(1, Ordering::Relaxed);
+        COUNTERS.dropped.fetch_add(spans, Ordering::Relaxed);
+        self.unreported += spans;
+        if self
+            .last_report
+            .is_none_or(|at| at.elapsed() >= Self::INTERVAL)
+        {
+            eprintln!(
+                "trace-runtime: export failed, {} span(s) dropped since the last report: {reason}",
+                self.unreported
+            );
+            self.unreported = 0;
+            self.last_report = Some(Instant::now());
+        }
+    }
+}
+
+// ---------------------------------------------------------------- conversion
+
+/// The instrumentation scope of every span this crate records.
+pub(crate) fn instrumentation_scope() -> &'static InstrumentationScope {
+    static SCOPE: std::sync::OnceLock<InstrumentationScope> = std::sync::OnceLock::new();
+    SCOPE.get_or_init(|| {
+        InstrumentationScope::builder("trace-runtime")
+            .with_version(env!("CARGO_PKG_VERSION"))
+            .build()
+    })
+}
+
+/// Builds the OpenTelemetry form of a recorded span.
+pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> SpanData {
+    let callsite = record.callsite;
+    let mut attributes = Vec::with_capacity(record.attributes.len() + 3);
+    attributes.extend(record.attributes);
+    if !callsite.function.is_empty() {
+        attributes.push(KeyValue::new("code.function.name", callsite.function));
+    }
+    if !callsite.file.is_empty() {
+        attributes.push(KeyValue::new("code.file.path", callsite.file));
+        attributes.push(KeyValue::new("code.line.number", i64::from(callsite.line)));
+    }
+    let mut events = SpanEvents::default();
+    events.events = record.events;
+    SpanData {
+        span_context: SpanContext::new(
+            TraceId::from(record.trace_id),
+            SpanId::from(record.span_id),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::NONE,
+        ),
+        parent_span_id: SpanId::from(record.parent_span_id),
+        parent_span_is_remote: record.parent_remote,
+        span_kind: callsite.kind.clone(),
+        name: record.name.unwrap_or(Cow::Borrowed(callsite.name)),
+        start_time: crate::clock::to_system_time(record.start),
+        end_time: crate::clock::to_system_time(record.end),
+        attributes,
+        dropped_attributes_count: 0,
+        events,
+        links: SpanLinks::default(),
+        status: record.status,
+        instrumentation_scope: scope.clone(),
+    }
+}

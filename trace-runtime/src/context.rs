@@ -1,0 +1,208 @@
+//! The current context: which span new spans are children of.
+//!
+//! Each thread owns a [`LocalState`]: the context that is current right now,
+//! the stack of spans open on this thread (innermost last) and the buffer of
+//! spans that ended here and wait to be handed to the collector. Nothing in
+//! it is shared, so opening and closing a span takes no lock and no atomic
+//! read-modify-write.
+//!
+//! This is the Rust answer to the hidden per-process span stack of the
+//! Elixir seed: the stack is still per thread, but every entry is owned by a
+//! guard (sync spans) or by a future (async spans) whose `Drop` removes it,
+//! so it can never outlive the code that opened it. An async span is pushed
+//! only while its future is being polled and popped before `poll` returns:
+//! context never leaks to another task scheduled on the same thread.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use crate::sampler::Decider;
+use crate::span::SpanRecord;
+
+/// The identity of one span, as children and carriers see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SpanIds {
+    pub(crate) trace_id: u128,
+    pub(crate) span_id: u64,
+    pub(crate) sampled: bool,
+    /// The span lives in another process (its context came from a carrier).
+    pub(crate) remote: bool,
+}
+
+/// What is current: a parent span (or none), and the scope it runs in.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Current {
+    pub(crate) span: Option<SpanIds>,
+    pub(crate) scope: Option<Arc<Scope>>,
+}
+
+impl Current {
+    pub(crate) const EMPTY: Current = Current {
+        span: None,
+        scope: None,
+    };
+}
+
+/// Settings inherited by every span started under a context, whether or not
+/// a span is open: where spans go (a test capture) and how new roots are
+/// sampled.
+#[derive(Debug, Default)]
+pub(crate) struct Scope {
+    /// Spans started under this scope are delivered here instead of the pipeline.
+    pub(crate) sink: Option<Arc<crate::collect::Sink>>,
+    /// Overrides the process-wide sampler for roots started under this scope.
+    pub(crate) sampler: Option<Decider>,
+}
+
+/// One span open on this thread, and the context to restore when it closes.
+#[derive(Debug)]
+pub(crate) struct Frame {
+    pub(crate) record: SpanRecord,
+    pub(crate) previous: Current,
+}
+
+/// A panic seen by the panic hook while spans were open on this thread.
+#[derive(Clone, Debug)]
+pub(crate) struct PanicNote {
+    pub(crate) message: String,
+    pub(crate) file: String,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+}
+
+/// Everything tracing keeps per thread.
+#[derive(Debug)]
+pub(crate) struct LocalState {
+    pub(crate) current: Current,
+    pub(crate) stack: Vec<Frame>,
+    pub(crate) ended: Vec<SpanRecord>,
+    pub(crate) panic: Option<PanicNote>,
+}
+
+impl LocalState {
+    const fn new() -> LocalState {
+        LocalState {
+            current: Current::EMPTY,
+            stack: Vec::new(),
+            ended: Vec::new(),
+            panic: None,
+        }
+    }
+
+    /// Makes `record` the innermost open span and the current context.
+    /// Returns its depth, which identifies it when it is popped.
+    #[inline]
+    pub(crate) fn push(&mut self, record: SpanRecord, scope: Option<Arc<Scope>>) -> usize {
+        let ids = record.ids();
+        let previous = std::mem::replace(
+            &mut self.current,
+            Current {
+                span: Some(ids),
+                scope,
+            },
+        );
+        self.stack.push(Frame { record, previous });
+        self.stack.len() - 1
+    }
+
+    /// Removes the span at `depth` (closing any left open above it, which
+    /// only happens if a guard was leaked) and restores the context that was
+    /// current before it. Returns the span and the context it had set.
+    pub(crate) fn pop(&mut self, depth: usize) -> Option<(SpanRecord, Current)> {
+        while self.stack.len() > depth + 1 {
+            let stray = self.stack.pop()?;
+            self.current = stray.previous;
+            self.end(stray.record);
+        }
+        if self.stack.len() != depth + 1 {
+            return None;
+        }
+        let frame = self.stack.pop()?;
+        let own = std::mem::replace(&mut self.current, frame.previous);
+        Some((frame.record, own))
+    }
+
+    /// Stamps the end time on a span and queues it for the collector; hands
+    /// the queue off when the thread has no span open (or the queue is full).
+    #[inline]
+    pub(crate) fn end(&mut self, mut record: SpanRecord) {
+        if record.sampled {
+            record.end = crate::clock::now();
+            self.ended.push(record);
+        }
+        if self.stack.is_empty() {
+            self.panic = None;
+            if !self.ended.is_empty() {
+                crate::collect::hand_off(&mut self.ended);
+            }
+        } else if self.ended.len() >= crate::collect::LOCAL_BATCH_LIMIT {
+            crate::collect::hand_off(&mut self.ended);
+        }
+    }
+
+    /// The innermost span open on this thread, if it is the current span.
+    pub(crate) fn current_record(&mut self) -> Option<&mut SpanRecord> {
+        let current = self.current.span?;
+        let top = self.stack.last_mut()?;
+        (top.record.span_id == current.span_id).then_some(&mut top.record)
+    }
+}
+
+impl Drop for LocalState {
+    fn drop(&mut self) {
+        // A thread is exiting: nothing ended here may be lost.
+        while let Some(frame) = self.stack.pop() {
+            self.end(frame.record);
+        }
+        if !self.ended.is_empty() {
+            crate::collect::hand_off(&mut self.ended);
+        }
+    }
+}
+
+thread_local! {
+    static LOCAL: RefCell<LocalState> = const { RefCell::new(LocalState::new()) };
+}
+
+/// Runs `f` on this thread's state. Returns `None` (and does nothing) while
+/// the thread is being torn down or when called re-entrantly, e.g. from a
+/// panic hook that fired inside the runtime: tracing never panics itself.
+#[inline]
+pub(crate) fn with_local<R>(f: impl FnOnce(&mut LocalState) -> R) -> Option<R> {
+    LOCAL
+        .try_with(|cell| cell.try_borrow_mut().ok().map(|mut state| f(&mut state)))
+        .ok()
+        .flatten()
+}
+
+/// Makes `context` current until the returned guard is dropped.
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
+pub(crate) fn enter(context: Current) -> EnteredContext {
+    let previous = with_local(|l| std::mem::replace(&mut l.current, context));
+    EnteredContext {
+        previous,
+        _not_send: std::marker::PhantomData,
+    }
+}
+
+/// Restores the previous context on drop.
+#[derive(Debug)]
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
+pub(crate) struct EnteredContext {
+    previous: Option<Current>,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Drop for EnteredContext {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            with_local(|l| {
+                l.current = previous;
+                // Spans that ended under the entered context are handed off now.
+                if l.stack.is_empty() && !l.ended.is_empty() {
+                    crate::collect::hand_off(&mut l.ended);
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Bounded OpenTelemetry spans for Rust services.
+//!
+//! Annotate a function with [`#[traced]`](traced) and every call becomes
+//! one span: opened on entry, ended exactly once on every exit path
+//! (return, `?`, panic, a future dropped before it finishes), with its parent
+//! taken from the current context and its status set from `Err` or a panic.
+//!
+//! ```
+//! use trace_runtime::traced;
+//!
+//! #[derive(Debug)]
+//! struct NotFound;
+//! impl std::fmt::Display for NotFound {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("not found") }
+//! }
+//!
+//! #[traced(kind = client)]
+//! fn load_user(id: u64) -> Result<String, NotFound> {
+//!     if id == 0 { Err(NotFound) } else { Ok(format!("user {id}")) }
+//! }
+//!
+//! let _pipeline = trace_runtime::Pipeline::builder()
+//!     .with_exporter(trace_runtime::ConsoleExporter::new())
+//!     .install()
+//!     .unwrap();
+//! let _ = load_user(0); // a span named "load_user", status Error("not found")
+//! ```
+//!
+//! # Where things live
+//! | module | owns |
+//! |---|---|
+//! | `span` | the span record and the guard that ends it |
+//! | `context` | the per-thread current context and span stack |
+//! | `future` | the instrumented future for async spans |
+//! | `status` | `Err`, panic and cancellation → span status ([`CANCELLED_ATTRIBUTE`]) |
+//! | `collect` | hand-off of ended spans to the collector thread, conversion to `SpanData` |
+//! | `export` | [`Pipeline`]: exporters, sampler, resource, shutdown |
+//! | `console` | [`ConsoleExporter`]: traces as trees on the terminal |
+//! | [`testing`] | span capture for tests (feature `testing`) |
+
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+
+mod callsite;
+mod clock;
+mod collect;
+mod console;
+mod context;
+mod export;
+mod future;
+mod ids;
+mod sampler;
+mod span;
+mod status;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use trace_macros::traced;
+
+pub use console::ConsoleExporter;
+pub use export::{Pipeline, PipelineBuilder, PipelineError, PipelineStats};
+pub use sampler::Sampler;
+pub use status::CANCELLED_ATTRIBUTE;
+
+/// The `opentelemetry` API crate, at the version this crate is built with.
+pub use opentelemetry as otel;
+/// The `opentelemetry_sdk` crate, at the version this crate is built with.
+pub use opentelemetry_sdk as otel_sdk;

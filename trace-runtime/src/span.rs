@@ -1,0 +1,193 @@
+//! The live span: its record, and the guard that ends it.
+//!
+//! A span is a plain [`SpanRecord`] owned by whoever keeps it open: the
+//! thread's span stack for a synchronous call (its [`SpanGuard`] only holds
+//! the stack depth) or the instrumented future for an async one (see
+//! [`crate::future`]). Ending a span stamps the end time and moves the record
+//! into the thread's buffer of ended spans; it becomes an OpenTelemetry
+//! `SpanData` only in the collector, off the calling thread. This is why the
+//! hot path does not go through the `opentelemetry_sdk` tracer: building SDK
+//! spans costs ~370 ns per span, recording this way ~tens of ns
+//! (`BENCHMARKS.md`).
+//!
+//! Every end goes through `Drop`, so a span ends exactly once on every exit:
+//! return, `?`, early `return`, a panic unwinding through the call, or a
+//! future dropped before it completes.
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use opentelemetry::KeyValue;
+use opentelemetry::trace::{Event, Status};
+
+use crate::callsite::Callsite;
+use crate::clock::{self, Timestamp};
+use crate::context::{self, LocalState, Scope, SpanIds};
+use crate::ids;
+
+/// One span as the calling thread records it.
+#[derive(Debug)]
+pub(crate) struct SpanRecord {
+    pub(crate) trace_id: u128,
+    pub(crate) span_id: u64,
+    /// Zero when the span is a root.
+    pub(crate) parent_span_id: u64,
+    pub(crate) sampled: bool,
+    pub(crate) parent_remote: bool,
+    pub(crate) callsite: &'static Callsite,
+    /// Set when the name is only known at run time.
+    pub(crate) name: Option<Cow<'static, str>>,
+    pub(crate) start: Timestamp,
+    pub(crate) end: Timestamp,
+    pub(crate) status: Status,
+    pub(crate) attributes: Vec<KeyValue>,
+    pub(crate) events: Vec<Event>,
+    /// Where the span is delivered when it is not the global pipeline.
+    pub(crate) scope: Option<Arc<Scope>>,
+}
+
+impl SpanRecord {
+    pub(crate) fn ids(&self) -> SpanIds {
+        SpanIds {
+            trace_id: self.trace_id,
+            span_id: self.span_id,
+            sampled: self.sampled,
+            remote: false,
+        }
+    }
+}
+
+/// A span that has been decided and timed but is not (or no longer) on the
+/// stack, with the scope its children inherit.
+#[derive(Debug)]
+pub(crate) struct OpenSpan {
+    pub(crate) record: SpanRecord,
+    pub(crate) scope: Option<Arc<Scope>>,
+}
+
+/// Starts a span under the current context of `local`, or returns `None`
+/// when nothing needs recording or propagating (no parent and the sampler
+/// never records new roots).
+#[inline]
+pub(crate) fn open(local: &LocalState, callsite: &'static Callsite) -> Option<OpenSpan> {
+    let scope = local.current.scope.as_ref();
+    let decider = scope
+        .and_then(|s| s.sampler)
+        .unwrap_or_else(crate::sampler::global);
+    let (trace_id, parent_span_id, parent_remote, sampled) = match local.current.span {
+        Some(parent) => (
+            parent.trace_id,
+            parent.span_id,
+            parent.remote,
+            decider.sample(Some(parent.sampled), parent.trace_id),
+        ),
+        None => {
+            if decider.roots_never_sampled() {
+                return None;
+            }
+            let trace_id = ids::new_trace_id();
+            (trace_id, 0, false, decider.sample(None, trace_id))
+        }
+    };
+    let start = clock::now();
+    Some(OpenSpan {
+        record: SpanRecord {
+            trace_id,
+            span_id: ids::new_span_id(),
+            parent_span_id,
+            sampled,
+            parent_remote,
+            callsite,
+            name: None,
+            start,
+            end: start,
+            status: Status::Unset,
+            attributes: Vec::new(),
+            events: Vec::new(),
+            scope: scope.cloned(),
+        },
+        scope: scope.cloned(),
+    })
+}
+
+const INERT: usize = usize::MAX;
+
+/// Keeps a synchronous span open; dropping it ends the span.
+///
+/// Created by `#[traced]` on a non-async function. It is `!Send`: the span
+/// lives on this thread's stack and must end here.
+#[derive(Debug)]
+#[must_use = "the span ends when the guard is dropped"]
+pub struct SpanGuard {
+    depth: usize,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl SpanGuard {
+    /// Opens a span for `callsite` as a child of the current context and makes it current.
+    #[inline]
+    pub fn enter(callsite: &'static Callsite) -> SpanGuard {
+        if !crate::collect::gate_open() {
+            return SpanGuard::inert();
+        }
+        Self::enter_recording(callsite)
+    }
+
+    #[inline(never)]
+    fn enter_recording(callsite: &'static Callsite) -> SpanGuard {
+        context::with_local(|local| match open(local, callsite) {
+            Some(span) => SpanGuard {
+                depth: local.push(span.record, span.scope),
+                _not_send: PhantomData,
+            },
+            None => SpanGuard::inert(),
+        })
+        .unwrap_or_else(SpanGuard::inert)
+    }
+
+    const fn inert() -> SpanGuard {
+        SpanGuard {
+            depth: INERT,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Drop for SpanGuard {
+    #[inline]
+    fn drop(&mut self) {
+        if self.depth == INERT {
+            return;
+        }
+        let depth = self.depth;
+        context::with_local(|local| {
+            if let Some((mut record, _)) = local.pop(depth) {
+                if std::thread::panicking() {
+                    crate::status::mark_panicked(&mut record, local.panic.as_ref());
+                }
+                local.end(record);
+            }
+        });
+    }
+}
+
+/// An async span: opened (parent, id and start time taken) when the call
+/// starts, entered each time its future is polled.
+///
+/// Created by `#[traced]` on an async function and handed to
+/// [`Instrumented::new`](crate::__private::Instrumented::new).
+#[derive(Debug)]
+#[must_use = "a pending span records nothing until it is instrumenting a future"]
+pub struct PendingSpan(pub(crate) Option<OpenSpan>);
+
+impl PendingSpan {
+    /// Opens a span for `callsite` as a child of the current context.
+    #[inline]
+    pub fn new(callsite: &'static Callsite) -> PendingSpan {
+        if !crate::collect::gate_open() {
+            return PendingSpan(None);
+        }
+        PendingSpan(context::with_local(|local| open(local, callsite)).flatten())
+    }
+}

@@ -1,0 +1,203 @@
+//! The installed pipeline: spans reach the exporter, shutdown flushes, a
+//! full queue or a failing exporter is counted, never a panic.
+//!
+//! A process has one pipeline at a time, so these tests take turns (`SERIAL`);
+//! the counters are process-wide and compared as differences.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use trace_runtime::otel_sdk::error::{OTelSdkError, OTelSdkResult};
+use trace_runtime::otel_sdk::trace::{SpanData, SpanExporter};
+use trace_runtime::testing::InMemorySpanExporter;
+use trace_runtime::{Pipeline, PipelineError, PipelineStats, Sampler, traced};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[traced]
+fn child() {}
+
+#[traced]
+fn parent() {
+    child();
+    child();
+}
+
+#[test]
+fn spans_ended_before_shutdown_are_all_exported() {
+    let _serial = serial();
+    let before = PipelineStats::read();
+    let exporter = InMemorySpanExporter::default();
+    let pipeline = Pipeline::builder()
+        .with_exporter(exporter.clone())
+        .install()
+        .unwrap();
+    parent();
+    std::thread::spawn(parent).join().unwrap();
+    drop(pipeline);
+
+    let spans = exporter.get_finished_spans().unwrap();
+    assert_eq!(spans.len(), 6);
+    let parents: Vec<&SpanData> = spans.iter().filter(|s| s.name == "parent").collect();
+    assert_eq!(parents.len(), 2);
+    for p in &parents {
+        let children = spans
+            .iter()
+            .filter(|s| s.parent_span_id == p.span_context.span_id())
+            .count();
+        assert_eq!(children, 2);
+    }
+    let after = PipelineStats::read();
+    assert_eq!(after.ended - before.ended, 6);
+    assert_eq!(after.exported - before.exported, 6);
+    assert_eq!(after.dropped, before.dropped);
+}
+
+#[test]
+fn flush_exports_without_shutting_down() {
+    let _serial = serial();
+    let exporter = InMemorySpanExporter::default();
+    let pipeline = Pipeline::builder()
+        .with_exporter(exporter.clone())
+        .with_scheduled_delay(Duration::from_secs(3600))
+        .install()
+        .unwrap();
+    parent();
+    assert!(pipeline.flush(Duration::from_secs(10)));
+    assert_eq!(exporter.get_finished_spans().unwrap().len(), 3);
+    parent();
+    drop(pipeline);
+    assert_eq!(exporter.get_finished_spans().unwrap().len(), 6);
+}
+
+#[test]
+fn a_second_pipeline_is_refused_while_one_is_installed() {
+    let _serial = serial();
+    let first = Pipeline::builder().install().unwrap();
+    let second = Pipeline::builder().install();
+    assert_eq!(second.unwrap_err(), PipelineError::AlreadyInstalled);
+    drop(first);
+    // Once the first is gone, a new one can be installed.
+    Pipeline::builder().install().unwrap().shutdown();
+}
+
+#[test]
+fn the_sampler_of_the_pipeline_applies_to_new_roots() {
+    let _serial = serial();
+    let exporter = InMemorySpanExporter::default();
+    let pipeline = Pipeline::builder()
+        .with_exporter(exporter.clone())
+        .with_sampler(Sampler::AlwaysOff)
+        .install()
+        .unwrap();
+    parent();
+    drop(pipeline);
+    assert!(exporter.get_finished_spans().unwrap().is_empty());
+    // Restore the default for the other tests.
+    let pipeline = Pipeline::builder()
+        .with_sampler(Sampler::default())
+        .install()
+        .unwrap();
+    drop(pipeline);
+}
+
+/// An exporter that blocks in `export` until released, to fill the queue.
+#[derive(Debug)]
+struct Gate {
+    entered: Mutex<mpsc::Sender<()>>,
+    release: Mutex<mpsc::Receiver<()>>,
+    exported: Arc<Mutex<usize>>,
+}
+
+impl SpanExporter for Gate {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let _ = self.entered.lock().unwrap().send(());
+        let _ = self
+            .release
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(30));
+        *self.exported.lock().unwrap() += batch.len();
+        Ok(())
+    }
+}
+
+#[test]
+fn a_full_queue_drops_and_counts_instead_of_blocking() {
+    let _serial = serial();
+    let before = PipelineStats::read();
+    let (entered_tx, entered_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel();
+    let exported = Arc::new(Mutex::new(0));
+    let pipeline = Pipeline::builder()
+        .with_exporter(Gate {
+            entered: Mutex::new(entered_tx),
+            release: Mutex::new(release_rx),
+            exported: exported.clone(),
+        })
+        .with_max_queue_size(8)
+        .with_max_export_batch_size(1)
+        .install()
+        .unwrap();
+    child(); // the collector takes this one and blocks in export
+    entered_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    for _ in 0..100 {
+        child(); // 8 fit in the queue, the rest are dropped: the caller never waits
+    }
+    for _ in 0..200 {
+        let _ = release_tx.send(());
+    }
+    drop(pipeline);
+    let after = PipelineStats::read();
+    let ended = after.ended - before.ended;
+    let dropped = after.dropped - before.dropped;
+    assert_eq!(ended, 101);
+    assert_eq!(dropped, 92);
+    assert_eq!(*exported.lock().unwrap() as u64, ended - dropped);
+    assert_eq!(after.exported - before.exported, ended - dropped);
+}
+
+#[derive(Debug)]
+struct Failing {
+    panic: bool,
+}
+
+impl SpanExporter for Failing {
+    async fn export(&self, _batch: Vec<SpanData>) -> OTelSdkResult {
+        if self.panic {
+            panic!("exporter bug");
+        }
+        Err(OTelSdkError::InternalFailure(
+            "collector unreachable".into(),
+        ))
+    }
+}
+
+#[test]
+fn a_failing_or_panicking_exporter_is_counted_and_contained() {
+    let _serial = serial();
+    for panic in [false, true] {
+        let before = PipelineStats::read();
+        let pipeline = Pipeline::builder()
+            .with_exporter(Failing { panic })
+            .install()
+            .unwrap();
+        parent();
+        drop(pipeline);
+        let after = PipelineStats::read();
+        assert_eq!(
+            after.failed_exports - before.failed_exports,
+            1,
+            "panic: {panic}"
+        );
+        assert_eq!(after.dropped - before.dropped, 3, "panic: {panic}");
+        assert_eq!(after.exported, before.exported);
+    }
+}

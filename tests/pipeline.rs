@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use trace_runtime::otel_sdk::error::{OTelSdkError, OTelSdkResult};
 use trace_runtime::otel_sdk::trace::{SpanData, SpanExporter};
-use trace_runtime::testing::InMemorySpanExporter;
+use trace_runtime::testing::InMemoryExporter;
 use trace_runtime::{Pipeline, PipelineError, PipelineStats, Sampler, traced};
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -34,7 +34,7 @@ fn parent() {
 fn spans_ended_before_shutdown_are_all_exported() {
     let _serial = serial();
     let before = PipelineStats::read();
-    let exporter = InMemorySpanExporter::default();
+    let exporter = InMemoryExporter::default();
     let pipeline = Pipeline::builder()
         .with_exporter(exporter.clone())
         .install()
@@ -43,18 +43,19 @@ fn spans_ended_before_shutdown_are_all_exported() {
     std::thread::spawn(parent).join().unwrap();
     drop(pipeline);
 
-    let spans = exporter.get_finished_spans().unwrap();
+    let spans = exporter.spans();
     assert_eq!(spans.len(), 6);
-    let parents: Vec<&SpanData> = spans.iter().filter(|s| s.name == "parent").collect();
+    let parents = spans.all_named("parent");
     assert_eq!(parents.len(), 2);
-    for p in &parents {
-        let children = spans
-            .iter()
-            .filter(|s| s.parent_span_id == p.span_context.span_id())
-            .count();
-        assert_eq!(children, 2);
+    assert_ne!(
+        parents[0].span_context.trace_id(),
+        parents[1].span_context.trace_id()
+    );
+    for parent in parents {
+        assert_eq!(spans.children_of(parent).len(), 2);
     }
     let after = PipelineStats::read();
+    assert_eq!(after.started - before.started, 6);
     assert_eq!(after.ended - before.ended, 6);
     assert_eq!(after.exported - before.exported, 6);
     assert_eq!(after.dropped, before.dropped);
@@ -63,7 +64,7 @@ fn spans_ended_before_shutdown_are_all_exported() {
 #[test]
 fn flush_exports_without_shutting_down() {
     let _serial = serial();
-    let exporter = InMemorySpanExporter::default();
+    let exporter = InMemoryExporter::default();
     let pipeline = Pipeline::builder()
         .with_exporter(exporter.clone())
         .with_scheduled_delay(Duration::from_secs(3600))
@@ -71,10 +72,10 @@ fn flush_exports_without_shutting_down() {
         .unwrap();
     parent();
     assert!(pipeline.flush(Duration::from_secs(10)));
-    assert_eq!(exporter.get_finished_spans().unwrap().len(), 3);
+    assert_eq!(exporter.spans().len(), 3);
     parent();
     drop(pipeline);
-    assert_eq!(exporter.get_finished_spans().unwrap().len(), 6);
+    assert_eq!(exporter.spans().len(), 6);
 }
 
 #[test]
@@ -91,7 +92,7 @@ fn a_second_pipeline_is_refused_while_one_is_installed() {
 #[test]
 fn the_sampler_of_the_pipeline_applies_to_new_roots() {
     let _serial = serial();
-    let exporter = InMemorySpanExporter::default();
+    let exporter = InMemoryExporter::default();
     let pipeline = Pipeline::builder()
         .with_exporter(exporter.clone())
         .with_sampler(Sampler::AlwaysOff)
@@ -99,7 +100,7 @@ fn the_sampler_of_the_pipeline_applies_to_new_roots() {
         .unwrap();
     parent();
     drop(pipeline);
-    assert!(exporter.get_finished_spans().unwrap().is_empty());
+    assert!(exporter.spans().is_empty());
     // Restore the default for the other tests.
     let pipeline = Pipeline::builder()
         .with_sampler(Sampler::default())

@@ -63,6 +63,7 @@ pub(crate) fn close_gate() {
 /// Process-wide pipeline counters (see [`crate::PipelineStats`]).
 #[derive(Debug)]
 pub(crate) struct Counters {
+    pub(crate) started: AtomicU64,
     pub(crate) ended: AtomicU64,
     pub(crate) dropped: AtomicU64,
     pub(crate) exported: AtomicU64,
@@ -70,6 +71,7 @@ pub(crate) struct Counters {
 }
 
 pub(crate) static COUNTERS: Counters = Counters {
+    started: AtomicU64::new(0),
     ended: AtomicU64::new(0),
     dropped: AtomicU64::new(0),
     exported: AtomicU64::new(0),
@@ -227,11 +229,7 @@ pub(crate) fn start_accepting(config: &BatchConfig) -> bool {
 /// Asks the collector to export everything queued so far and waits for it,
 /// at most `timeout`. Returns whether the flush completed in time.
 pub(crate) fn flush(timeout: Duration) -> bool {
-    crate::context::with_local(|local| {
-        if !local.ended.is_empty() {
-            hand_off(&mut local.ended);
-        }
-    });
+    crate::context::with_local(crate::context::LocalState::hand_off);
     let mut queue = lock(&HUB.queue);
     if !queue.accepting {
         return true;
@@ -256,11 +254,7 @@ pub(crate) fn flush(timeout: Duration) -> bool {
 
 /// Stops accepting spans and tells the collector to drain and stop.
 pub(crate) fn request_shutdown() {
-    crate::context::with_local(|local| {
-        if !local.ended.is_empty() {
-            hand_off(&mut local.ended);
-        }
-    });
+    crate::context::with_local(crate::context::LocalState::hand_off);
     let mut queue = lock(&HUB.queue);
     queue.accepting = false;
     queue.shutdown = true;

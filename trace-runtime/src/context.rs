@@ -77,6 +77,10 @@ pub(crate) struct LocalState {
     pub(crate) stack: Vec<Frame>,
     pub(crate) ended: Vec<SpanRecord>,
     pub(crate) panic: Option<PanicNote>,
+    /// Recorded spans started on this thread since the last hand-off; added
+    /// to the process-wide counter at hand-off so starting a span touches no
+    /// shared cache line.
+    pub(crate) started: u64,
 }
 
 impl LocalState {
@@ -86,6 +90,7 @@ impl LocalState {
             stack: Vec::new(),
             ended: Vec::new(),
             panic: None,
+            started: 0,
         }
     }
 
@@ -132,10 +137,21 @@ impl LocalState {
         }
         if self.stack.is_empty() {
             self.panic = None;
-            if !self.ended.is_empty() {
-                crate::collect::hand_off(&mut self.ended);
-            }
+            self.hand_off();
         } else if self.ended.len() >= crate::collect::LOCAL_BATCH_LIMIT {
+            self.hand_off();
+        }
+    }
+
+    /// Hands the ended spans (and the count of started ones) to the collector.
+    pub(crate) fn hand_off(&mut self) {
+        if self.started != 0 {
+            crate::collect::COUNTERS.started.fetch_add(
+                std::mem::take(&mut self.started),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+        if !self.ended.is_empty() {
             crate::collect::hand_off(&mut self.ended);
         }
     }
@@ -154,9 +170,7 @@ impl Drop for LocalState {
         while let Some(frame) = self.stack.pop() {
             self.end(frame.record);
         }
-        if !self.ended.is_empty() {
-            crate::collect::hand_off(&mut self.ended);
-        }
+        self.hand_off();
     }
 }
 
@@ -199,8 +213,8 @@ impl Drop for EnteredContext {
             with_local(|l| {
                 l.current = previous;
                 // Spans that ended under the entered context are handed off now.
-                if l.stack.is_empty() && !l.ended.is_empty() {
-                    crate::collect::hand_off(&mut l.ended);
+                if l.stack.is_empty() {
+                    l.hand_off();
                 }
             });
         }

@@ -239,6 +239,9 @@ impl Drop for Pipeline {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PipelineStats {
+    /// Recorded (sampled) spans started in this process, counted when their
+    /// thread hands its spans to the collector.
+    pub started: u64,
     /// Spans that ended and were handed to the pipeline.
     pub ended: u64,
     /// Spans that reached every exporter successfully.
@@ -253,6 +256,7 @@ impl PipelineStats {
     /// Reads the current counts.
     pub fn read() -> PipelineStats {
         PipelineStats {
+            started: COUNTERS.started.load(Ordering::Relaxed),
             ended: COUNTERS.ended.load(Ordering::Relaxed),
             exported: COUNTERS.exported.load(Ordering::Relaxed),
             dropped: COUNTERS.dropped.load(Ordering::Relaxed),
@@ -265,8 +269,8 @@ impl std::fmt::Display for PipelineStats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "spans ended: {}, exported: {}, dropped: {}, failed exports: {}",
-            self.ended, self.exported, self.dropped, self.failed_exports
+            "spans started: {}, ended: {}, exported: {}, dropped: {}, failed exports: {}",
+            self.started, self.ended, self.exported, self.dropped, self.failed_exports
         )
     }
 }

@@ -181,7 +181,7 @@ mod tests {
             .filter(|i| {
                 d.sample(
                     None,
-                    (i * 0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835) ^ (i << 64),
+                    i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835),
                 )
             })
             .count();

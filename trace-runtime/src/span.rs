@@ -70,7 +70,7 @@ pub(crate) struct OpenSpan {
 /// when nothing needs recording or propagating (no parent and the sampler
 /// never records new roots).
 #[inline]
-pub(crate) fn open(local: &LocalState, callsite: &'static Callsite) -> Option<OpenSpan> {
+pub(crate) fn open(local: &mut LocalState, callsite: &'static Callsite) -> Option<OpenSpan> {
     let scope = local.current.scope.as_ref();
     let decider = scope
         .and_then(|s| s.sampler)
@@ -91,6 +91,7 @@ pub(crate) fn open(local: &LocalState, callsite: &'static Callsite) -> Option<Op
         }
     };
     let start = clock::now();
+    local.started += u64::from(sampled);
     Some(OpenSpan {
         record: SpanRecord {
             trace_id,

@@ -25,18 +25,16 @@
 use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use opentelemetry::trace::SpanId;
-use opentelemetry_sdk::trace::SpanData;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 use crate::collect::{self, Sink};
 use crate::context::{self, Current, Scope};
 use crate::sampler::{Decider, Sampler};
-
-/// The SDK's in-memory exporter, for tests that install a whole [`Pipeline`](crate::Pipeline).
-pub use opentelemetry_sdk::trace::{InMemorySpanExporter, InMemorySpanExporterBuilder};
 
 /// Runs `f` and returns the spans it recorded, with every trace sampled.
 pub fn capture<R>(f: impl FnOnce() -> R) -> Spans {
@@ -117,11 +115,7 @@ impl Capture {
     }
 
     fn finish(self) -> Spans {
-        context::with_local(|local| {
-            if !local.ended.is_empty() {
-                collect::hand_off(&mut local.ended);
-            }
-        });
+        context::with_local(context::LocalState::hand_off);
         let scope = collect::instrumentation_scope();
         let mut spans: Vec<SpanData> = self
             .sink
@@ -273,5 +267,60 @@ impl Spans {
             at = parent;
         }
         depth
+    }
+}
+
+/// An exporter that keeps every span it receives, for tests that install a
+/// whole [`Pipeline`](crate::Pipeline).
+///
+/// Unlike the SDK's `InMemorySpanExporter`, it keeps its spans after
+/// shutdown, so a test can drop the pipeline (which flushes) and then look.
+/// Clones share the same storage.
+///
+/// ```
+/// use trace_runtime::{testing::InMemoryExporter, traced, Pipeline};
+///
+/// #[traced]
+/// fn work() {}
+///
+/// let exporter = InMemoryExporter::default();
+/// let pipeline = Pipeline::builder().with_exporter(exporter.clone()).install().unwrap();
+/// work();
+/// drop(pipeline); // flushes
+/// assert_eq!(exporter.spans().names(), ["work"]);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct InMemoryExporter {
+    spans: Arc<Mutex<Vec<SpanData>>>,
+}
+
+impl InMemoryExporter {
+    /// A copy of the spans received so far, ordered by start time.
+    pub fn spans(&self) -> Spans {
+        let mut spans = self
+            .spans
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        spans.sort_by_key(|s| s.start_time);
+        Spans(spans)
+    }
+
+    /// Removes and returns the spans received so far.
+    pub fn take(&self) -> Spans {
+        let mut spans =
+            std::mem::take(&mut *self.spans.lock().unwrap_or_else(PoisonError::into_inner));
+        spans.sort_by_key(|s| s.start_time);
+        Spans(spans)
+    }
+}
+
+impl SpanExporter for InMemoryExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.spans
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(batch);
+        Ok(())
     }
 }

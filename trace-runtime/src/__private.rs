@@ -6,7 +6,7 @@
 
 pub use crate::callsite::Callsite;
 pub use crate::future::Instrumented;
-pub use crate::span::{PendingSpan, SpanGuard};
+pub use crate::span::{PendingSpan, SpanGuard, StartOptions};
 pub use crate::status::observing;
 pub use opentelemetry::trace::SpanKind;
 

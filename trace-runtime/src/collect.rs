@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::KeyValue;
-use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 
 use crate::export::ErasedExporter;
@@ -116,7 +116,16 @@ fn deliver_to_sinks(ended: &mut Vec<SpanRecord>) {
         match sink {
             Some(sink) => {
                 let mut record = ended.swap_remove(index);
-                record.scope = None; // the sink must not own itself through its records
+                // The sink must not own itself through its records: keep only
+                // what the exported span needs from the scope.
+                record.scope = record.scope.take().and_then(|scope| {
+                    (!scope.trace_state.is_empty()).then(|| {
+                        std::sync::Arc::new(crate::context::Scope {
+                            trace_state: scope.trace_state.clone(),
+                            ..crate::context::Scope::default()
+                        })
+                    })
+                });
                 lock(&sink.spans).push(record);
             }
             None => index += 1,
@@ -428,6 +437,7 @@ pub(crate) fn instrumentation_scope() -> &'static InstrumentationScope {
 /// Builds the OpenTelemetry form of a recorded span.
 pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> SpanData {
     let callsite = record.callsite;
+    let flags = TraceFlags::new(record.ids().flags());
     let mut attributes = Vec::with_capacity(record.attributes.len() + 3);
     attributes.extend(record.attributes);
     if !callsite.function.is_empty() {
@@ -439,13 +449,20 @@ pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> 
     }
     let mut events = SpanEvents::default();
     events.events = record.events;
+    let mut links = SpanLinks::default();
+    links.links = record.links;
+    let trace_state = record
+        .scope
+        .as_ref()
+        .map(|s| crate::propagation::to_otel_trace_state(&s.trace_state))
+        .unwrap_or_default();
     SpanData {
         span_context: SpanContext::new(
             TraceId::from(record.trace_id),
             SpanId::from(record.span_id),
-            TraceFlags::SAMPLED,
+            flags,
             false,
-            TraceState::NONE,
+            trace_state,
         ),
         parent_span_id: SpanId::from(record.parent_span_id),
         parent_span_is_remote: record.parent_remote,
@@ -456,7 +473,7 @@ pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> 
         attributes,
         dropped_attributes_count: 0,
         events,
-        links: SpanLinks::default(),
+        links,
         status: record.status,
         instrumentation_scope: scope.clone(),
     }

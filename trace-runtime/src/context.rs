@@ -16,6 +16,8 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use opentelemetry::baggage::Baggage;
+
 use crate::sampler::Decider;
 use crate::span::SpanRecord;
 
@@ -27,6 +29,15 @@ pub(crate) struct SpanIds {
     pub(crate) sampled: bool,
     /// The span lives in another process (its context came from a carrier).
     pub(crate) remote: bool,
+    /// The trace id is random (W3C Trace Context level 2 `random` flag).
+    pub(crate) random: bool,
+}
+
+impl SpanIds {
+    /// The W3C `trace-flags` byte.
+    pub(crate) fn flags(self) -> u8 {
+        u8::from(self.sampled) | (u8::from(self.random) << 1)
+    }
 }
 
 /// What is current: a parent span (or none), and the scope it runs in.
@@ -44,14 +55,53 @@ impl Current {
 }
 
 /// Settings inherited by every span started under a context, whether or not
-/// a span is open: where spans go (a test capture) and how new roots are
-/// sampled.
+/// a span is open. Two kinds live here: *local* settings that belong to
+/// where the code runs (a test capture's sink, a sampler override) and
+/// *trace* settings that travel with the trace across processes (the
+/// remote parent's `tracestate`, baggage). Entering a context that came
+/// from a carrier keeps the local settings and takes the trace ones
+/// ([`Scope::adopt`]), so extracting a remote parent inside a test capture
+/// is still captured.
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
     /// Spans started under this scope are delivered here instead of the pipeline.
     pub(crate) sink: Option<Arc<crate::collect::Sink>>,
     /// Overrides the process-wide sampler for roots started under this scope.
     pub(crate) sampler: Option<Decider>,
+    /// The vendor state of the trace from the remote parent: a validated,
+    /// normalized `tracestate` header value, empty when there is none.
+    pub(crate) trace_state: String,
+    /// W3C baggage travelling with the trace (`Baggage` is not `Clone`).
+    pub(crate) baggage: Option<Arc<Baggage>>,
+}
+
+impl Scope {
+    /// The scope for entering `remote` (trace settings) from `local` (local settings).
+    pub(crate) fn adopt(
+        local: Option<&Arc<Scope>>,
+        remote: Option<&Arc<Scope>>,
+    ) -> Option<Arc<Scope>> {
+        if remote.is_none_or(|r| !r.carries_trace_state()) {
+            let local = local?;
+            if !local.carries_trace_state() {
+                return Some(Arc::clone(local));
+            }
+        }
+        let scope = Scope {
+            sink: local.and_then(|l| l.sink.clone()),
+            sampler: local.and_then(|l| l.sampler),
+            trace_state: remote.map(|r| r.trace_state.clone()).unwrap_or_default(),
+            baggage: remote.and_then(|r| r.baggage.clone()),
+        };
+        let is_empty =
+            scope.sink.is_none() && scope.sampler.is_none() && !scope.carries_trace_state();
+        (!is_empty).then(|| Arc::new(scope))
+    }
+
+    /// Whether the trace settings (tracestate, baggage) are set.
+    pub(crate) fn carries_trace_state(&self) -> bool {
+        !self.trace_state.is_empty() || self.baggage.as_ref().is_some_and(|b| !b.is_empty())
+    }
 }
 
 /// One span open on this thread, and the context to restore when it closes.
@@ -190,7 +240,6 @@ pub(crate) fn with_local<R>(f: impl FnOnce(&mut LocalState) -> R) -> Option<R> {
 }
 
 /// Makes `context` current until the returned guard is dropped.
-#[cfg_attr(not(feature = "testing"), allow(dead_code))]
 pub(crate) fn enter(context: Current) -> EnteredContext {
     let previous = with_local(|l| std::mem::replace(&mut l.current, context));
     EnteredContext {
@@ -201,7 +250,6 @@ pub(crate) fn enter(context: Current) -> EnteredContext {
 
 /// Restores the previous context on drop.
 #[derive(Debug)]
-#[cfg_attr(not(feature = "testing"), allow(dead_code))]
 pub(crate) struct EnteredContext {
     previous: Option<Current>,
     _not_send: std::marker::PhantomData<*const ()>,

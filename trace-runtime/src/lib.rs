@@ -34,6 +34,8 @@
 //! | `future` | the instrumented future for async spans |
 //! | `status` | `Err`, panic and cancellation → span status ([`CANCELLED_ATTRIBUTE`]) |
 //! | `collect` | hand-off of ended spans to the collector thread, conversion to `SpanData` |
+//! | [`propagation`] | hand-off across threads, tasks ([`thread`], `tokio`) and processes (W3C carriers) |
+//! | `interop` | the OpenTelemetry API's context, both ways |
 //! | `export` | [`Pipeline`]: exporters, sampler, resource, shutdown |
 //! | `console` | [`ConsoleExporter`]: traces as trees on the terminal |
 //! | [`testing`] | span capture for tests (feature `testing`) |
@@ -48,9 +50,15 @@ mod context;
 mod export;
 mod future;
 mod ids;
+mod interop;
 mod sampler;
 mod span;
 mod status;
+
+pub mod propagation;
+pub mod thread;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -62,6 +70,10 @@ pub use trace_macros::traced;
 
 pub use console::ConsoleExporter;
 pub use export::{Pipeline, PipelineBuilder, PipelineError, PipelineStats};
+pub use interop::current_otel_context;
+pub use propagation::{
+    PropagatedContext, extract, inject, inject_context, propagate_context, with_propagated_context,
+};
 pub use sampler::Sampler;
 pub use status::CANCELLED_ATTRIBUTE;
 

@@ -19,11 +19,11 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use opentelemetry::KeyValue;
-use opentelemetry::trace::{Event, Status};
+use opentelemetry::trace::{Event, Link, Status};
 
 use crate::callsite::Callsite;
 use crate::clock::{self, Timestamp};
-use crate::context::{self, LocalState, Scope, SpanIds};
+use crate::context::{self, Current, LocalState, Scope, SpanIds};
 use crate::ids;
 
 /// One span as the calling thread records it.
@@ -35,6 +35,8 @@ pub(crate) struct SpanRecord {
     pub(crate) parent_span_id: u64,
     pub(crate) sampled: bool,
     pub(crate) parent_remote: bool,
+    /// The trace id is random (W3C level 2), which all ids this crate makes are.
+    pub(crate) trace_random: bool,
     pub(crate) callsite: &'static Callsite,
     /// Set when the name is only known at run time.
     pub(crate) name: Option<Cow<'static, str>>,
@@ -43,6 +45,7 @@ pub(crate) struct SpanRecord {
     pub(crate) status: Status,
     pub(crate) attributes: Vec<KeyValue>,
     pub(crate) events: Vec<Event>,
+    pub(crate) links: Vec<Link>,
     /// Where the span is delivered when it is not the global pipeline.
     pub(crate) scope: Option<Arc<Scope>>,
 }
@@ -54,6 +57,7 @@ impl SpanRecord {
             span_id: self.span_id,
             sampled: self.sampled,
             remote: false,
+            random: self.trace_random,
         }
     }
 }
@@ -71,27 +75,38 @@ pub(crate) struct OpenSpan {
 /// never records new roots).
 #[inline]
 pub(crate) fn open(local: &mut LocalState, callsite: &'static Callsite) -> Option<OpenSpan> {
-    let scope = local.current.scope.as_ref();
+    let span = open_under(&local.current, callsite)?;
+    local.started += u64::from(span.record.sampled);
+    Some(span)
+}
+
+/// Starts a span as a child of `parent` (a span, or none for a new root).
+#[inline]
+pub(crate) fn open_under(parent: &Current, callsite: &'static Callsite) -> Option<OpenSpan> {
+    let scope = parent.scope.as_ref();
     let decider = scope
         .and_then(|s| s.sampler)
         .unwrap_or_else(crate::sampler::global);
-    let (trace_id, parent_span_id, parent_remote, sampled) = match local.current.span {
-        Some(parent) => (
-            parent.trace_id,
-            parent.span_id,
-            parent.remote,
-            decider.sample(Some(parent.sampled), parent.trace_id),
+    let parent_ids = match parent.span {
+        Some(ids) => Some(ids),
+        None if decider.roots_never_sampled() => return None,
+        // A span started through the OpenTelemetry API is a parent too.
+        None => crate::interop::active_otel_span(),
+    };
+    let (trace_id, parent_span_id, parent_remote, trace_random, sampled) = match parent_ids {
+        Some(p) => (
+            p.trace_id,
+            p.span_id,
+            p.remote,
+            p.random,
+            decider.sample(Some(p.sampled), p.trace_id),
         ),
         None => {
-            if decider.roots_never_sampled() {
-                return None;
-            }
             let trace_id = ids::new_trace_id();
-            (trace_id, 0, false, decider.sample(None, trace_id))
+            (trace_id, 0, false, true, decider.sample(None, trace_id))
         }
     };
     let start = clock::now();
-    local.started += u64::from(sampled);
     Some(OpenSpan {
         record: SpanRecord {
             trace_id,
@@ -99,6 +114,7 @@ pub(crate) fn open(local: &mut LocalState, callsite: &'static Callsite) -> Optio
             parent_span_id,
             sampled,
             parent_remote,
+            trace_random,
             callsite,
             name: None,
             start,
@@ -106,10 +122,69 @@ pub(crate) fn open(local: &mut LocalState, callsite: &'static Callsite) -> Optio
             status: Status::Unset,
             attributes: Vec::new(),
             events: Vec::new(),
+            links: Vec::new(),
             scope: scope.cloned(),
         },
         scope: scope.cloned(),
     })
+}
+
+/// How a span chooses its parent and links, from `#[traced(parent = .., root, link = ..)]`.
+#[derive(Debug, Default)]
+pub struct StartOptions {
+    parent: Option<crate::PropagatedContext>,
+    root: bool,
+    links: Vec<Link>,
+}
+
+impl StartOptions {
+    /// The default: child of the current context, no links.
+    pub fn new() -> StartOptions {
+        StartOptions::default()
+    }
+
+    /// Makes the span a child of `parent` instead of the current context.
+    /// `None` (for example a failed extraction wrapped in an `Option`) keeps
+    /// the current context.
+    #[must_use]
+    pub fn parent(mut self, parent: impl Into<Option<crate::PropagatedContext>>) -> StartOptions {
+        self.parent = parent.into();
+        self
+    }
+
+    /// Starts a new trace even under an active span.
+    #[must_use]
+    pub fn root(mut self) -> StartOptions {
+        self.root = true;
+        self
+    }
+
+    /// Adds a link to `target`'s span, when it has one.
+    #[must_use]
+    pub fn link(mut self, target: impl crate::propagation::IntoLink) -> StartOptions {
+        if let Some(link) = target.into_link() {
+            self.links.push(link);
+        }
+        self
+    }
+
+    /// Opens the span these options describe.
+    fn open(self, local: &mut LocalState, callsite: &'static Callsite) -> Option<OpenSpan> {
+        let mut span = if self.root {
+            let parent = Current {
+                span: None,
+                scope: local.current.scope.clone(),
+            };
+            open_under(&parent, callsite)
+        } else if let Some(parent) = self.parent {
+            open_under(&parent.effective(local.current.scope.as_ref()), callsite)
+        } else {
+            open_under(&local.current, callsite)
+        }?;
+        local.started += u64::from(span.record.sampled);
+        span.record.links = self.links;
+        Some(span)
+    }
 }
 
 const INERT: usize = usize::MAX;
@@ -138,6 +213,21 @@ impl SpanGuard {
     #[inline(never)]
     fn enter_recording(callsite: &'static Callsite) -> SpanGuard {
         context::with_local(|local| match open(local, callsite) {
+            Some(span) => SpanGuard {
+                depth: local.push(span.record, span.scope),
+                _not_send: PhantomData,
+            },
+            None => SpanGuard::inert(),
+        })
+        .unwrap_or_else(SpanGuard::inert)
+    }
+
+    /// Opens a span whose parent and links `options` choose, and makes it current.
+    pub fn enter_with(callsite: &'static Callsite, options: StartOptions) -> SpanGuard {
+        if !crate::collect::gate_open() {
+            return SpanGuard::inert();
+        }
+        context::with_local(|local| match options.open(local, callsite) {
             Some(span) => SpanGuard {
                 depth: local.push(span.record, span.scope),
                 _not_send: PhantomData,
@@ -190,5 +280,13 @@ impl PendingSpan {
             return PendingSpan(None);
         }
         PendingSpan(context::with_local(|local| open(local, callsite)).flatten())
+    }
+
+    /// Opens a span whose parent and links `options` choose.
+    pub fn new_with(callsite: &'static Callsite, options: StartOptions) -> PendingSpan {
+        if !crate::collect::gate_open() {
+            return PendingSpan(None);
+        }
+        PendingSpan(context::with_local(|local| options.open(local, callsite)).flatten())
     }
 }

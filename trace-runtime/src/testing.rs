@@ -95,6 +95,7 @@ impl Capture {
         let scope = Arc::new(Scope {
             sink: Some(Arc::clone(&sink)),
             sampler: Some(sampler),
+            ..Scope::default()
         });
         collect::open_gate();
         Capture { sink, scope }

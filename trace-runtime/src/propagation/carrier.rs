@@ -1,0 +1,166 @@
+//! Carriers: where propagated context is written to and read from.
+//!
+//! A carrier is anything with string keys and values that crosses a process
+//! boundary with the work: HTTP headers, message metadata, a job's fields.
+//! [`Inject`] and [`Extract`] are implemented for the common ones, and any
+//! type implementing OpenTelemetry's
+//! [`Injector`](opentelemetry::propagation::Injector) /
+//! [`Extractor`](opentelemetry::propagation::Extractor) is one through the
+//! [`Otel`] adapter (Rust's orphan rule keeps us from implementing the OTel
+//! traits for `Vec` or `BTreeMap` directly, hence traits of our own).
+//!
+//! Keys are written in lowercase and matched ignoring ASCII case, as HTTP
+//! header names are. Extraction reads every value of a key, because the
+//! W3C rules depend on it (two `traceparent`s are invalid; several
+//! `tracestate`s are combined).
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+
+/// A carrier context can be written to.
+///
+/// ```
+/// use std::collections::HashMap;
+/// let mut headers: HashMap<String, String> = HashMap::new();
+/// trace_runtime::inject(&mut headers); // writes nothing outside a span
+/// ```
+pub trait Inject {
+    /// Sets `key` (lowercase) to `value`, replacing earlier values.
+    fn set(&mut self, key: &str, value: String);
+}
+
+/// A carrier context can be read from.
+///
+/// ```
+/// let metadata = vec![("traceparent".to_string(),
+///     "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_string())];
+/// let parent = trace_runtime::extract(&metadata);
+/// assert_eq!(parent.trace_id().as_deref(), Some("0af7651916cd43dd8448eb211c80319c"));
+/// ```
+pub trait Extract {
+    /// Every value stored under `key`, compared ignoring ASCII case.
+    fn get_all(&self, key: &str) -> Vec<&str>;
+}
+
+impl<S: BuildHasher> Inject for HashMap<String, String, S> {
+    fn set(&mut self, key: &str, value: String) {
+        self.retain(|k, _| !k.eq_ignore_ascii_case(key));
+        self.insert(key.to_owned(), value);
+    }
+}
+
+impl<S: BuildHasher> Extract for HashMap<String, String, S> {
+    fn get_all(&self, key: &str) -> Vec<&str> {
+        self.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+impl Inject for BTreeMap<String, String> {
+    fn set(&mut self, key: &str, value: String) {
+        self.retain(|k, _| !k.eq_ignore_ascii_case(key));
+        self.insert(key.to_owned(), value);
+    }
+}
+
+impl Extract for BTreeMap<String, String> {
+    fn get_all(&self, key: &str) -> Vec<&str> {
+        self.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+impl Inject for Vec<(String, String)> {
+    fn set(&mut self, key: &str, value: String) {
+        self.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
+        self.push((key.to_owned(), value));
+    }
+}
+
+impl Extract for Vec<(String, String)> {
+    fn get_all(&self, key: &str) -> Vec<&str> {
+        self.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+impl Extract for [(String, String)] {
+    fn get_all(&self, key: &str) -> Vec<&str> {
+        self.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+impl<T: Inject + ?Sized> Inject for &mut T {
+    fn set(&mut self, key: &str, value: String) {
+        (**self).set(key, value);
+    }
+}
+
+impl<T: Extract + ?Sized> Extract for &T {
+    fn get_all(&self, key: &str) -> Vec<&str> {
+        (**self).get_all(key)
+    }
+}
+
+#[cfg(feature = "http")]
+impl Inject for http::HeaderMap {
+    fn set(&mut self, key: &str, value: String) {
+        // Our keys are valid header names; a value with bytes headers cannot
+        // carry is skipped rather than panicking.
+        if let (Ok(name), Ok(value)) = (
+            http::header::HeaderName::from_bytes(key.as_bytes()),
+            http::header::HeaderValue::from_str(&value),
+        ) {
+            self.insert(name, value);
+        }
+    }
+}
+
+#[cfg(feature = "http")]
+impl Extract for http::HeaderMap {
+    fn get_all(&self, key: &str) -> Vec<&str> {
+        self.get_all(key)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    }
+}
+
+/// Adapts any OpenTelemetry `Injector` / `Extractor` into a carrier.
+///
+/// ```
+/// use trace_runtime::propagation::Otel;
+/// let mut headers = std::collections::HashMap::<String, String>::new();
+/// trace_runtime::inject(&mut Otel(&mut headers));
+/// ```
+#[derive(Debug)]
+pub struct Otel<T>(pub T);
+
+impl<T: opentelemetry::propagation::Injector> Inject for Otel<&mut T> {
+    fn set(&mut self, key: &str, value: String) {
+        self.0.set(key, value);
+    }
+}
+
+impl<T: opentelemetry::propagation::Extractor> Extract for Otel<&T> {
+    fn get_all(&self, key: &str) -> Vec<&str> {
+        if let Some(values) = self.0.get_all(key) {
+            return values;
+        }
+        self.0
+            .keys()
+            .into_iter()
+            .filter(|k| k.eq_ignore_ascii_case(key))
+            .filter_map(|k| self.0.get(k))
+            .collect()
+    }
+}

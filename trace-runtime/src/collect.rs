@@ -449,6 +449,7 @@ pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> 
     }
     let mut events = SpanEvents::default();
     events.events = record.events;
+    events.dropped_count = record.dropped_events;
     let mut links = SpanLinks::default();
     links.links = record.links;
     let trace_state = record
@@ -471,7 +472,7 @@ pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> 
         start_time: crate::clock::to_system_time(record.start),
         end_time: crate::clock::to_system_time(record.end),
         attributes,
-        dropped_attributes_count: 0,
+        dropped_attributes_count: record.dropped_attributes,
         events,
         links,
         status: record.status,

@@ -32,25 +32,37 @@
 //! | `span` | the span record and the guard that ends it |
 //! | `context` | the per-thread current context and span stack |
 //! | `future` | the instrumented future for async spans |
+//! | [`attributes`] | attribute values ([`AttributeValue`]) and the limits |
+//! | `current_span` | [`add_attribute`], [`record_event`], [`record_error`], [`with_span`], ids |
 //! | `status` | `Err`, panic and cancellation → span status ([`CANCELLED_ATTRIBUTE`]) |
 //! | `collect` | hand-off of ended spans to the collector thread, conversion to `SpanData` |
 //! | [`propagation`] | hand-off across threads, tasks ([`thread`], `tokio`) and processes (W3C carriers) |
 //! | `interop` | the OpenTelemetry API's context, both ways |
 //! | `export` | [`Pipeline`]: exporters, sampler, resource, shutdown |
+//! | `config` | the `OTEL_*` environment read into settings ([`init`], [`TracesExporter`]) |
+//! | `resource` | the Resource: `service.name`, [`process_nonce`] as `service.instance.id`, host, pid |
+//! | `otlp` | OTLP over HTTP/protobuf (feature `otlp-http`, default) and gRPC (`otlp-grpc`) ([`OtlpProtocol`]) |
+//! | `limits` | [`SpanLimits`], parsed and stored (enforced by the recording path later) |
 //! | `console` | [`ConsoleExporter`]: traces as trees on the terminal |
 //! | [`testing`] | span capture for tests (feature `testing`) |
 
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+pub mod attributes;
 mod callsite;
 mod clock;
 mod collect;
+mod config;
 mod console;
 mod context;
+mod current_span;
 mod export;
 mod future;
 mod ids;
 mod interop;
+mod limits;
+mod otlp;
+mod resource;
 mod sampler;
 mod span;
 mod status;
@@ -68,12 +80,22 @@ pub mod __private;
 
 pub use trace_macros::traced;
 
+pub use attributes::AttributeValue;
+pub use config::TracesExporter;
 pub use console::ConsoleExporter;
+pub use current_span::{
+    add_attribute, add_attributes, current_span_id, current_trace_id, in_span, record_error,
+    record_event, set_status, with_span,
+};
+pub use export::init;
 pub use export::{Pipeline, PipelineBuilder, PipelineError, PipelineStats};
 pub use interop::current_otel_context;
+pub use limits::SpanLimits;
+pub use otlp::OtlpProtocol;
 pub use propagation::{
     PropagatedContext, extract, inject, inject_context, propagate_context, with_propagated_context,
 };
+pub use resource::process_nonce;
 pub use sampler::Sampler;
 pub use status::CANCELLED_ATTRIBUTE;
 

@@ -18,8 +18,8 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use opentelemetry::KeyValue;
 use opentelemetry::trace::{Event, Link, Status};
+use opentelemetry::{Key, KeyValue};
 
 use crate::callsite::Callsite;
 use crate::clock::{self, Timestamp};
@@ -46,6 +46,9 @@ pub(crate) struct SpanRecord {
     pub(crate) attributes: Vec<KeyValue>,
     pub(crate) events: Vec<Event>,
     pub(crate) links: Vec<Link>,
+    /// Attributes and events refused by the limits.
+    pub(crate) dropped_attributes: u32,
+    pub(crate) dropped_events: u32,
     /// Where the span is delivered when it is not the global pipeline.
     pub(crate) scope: Option<Arc<Scope>>,
 }
@@ -123,6 +126,8 @@ pub(crate) fn open_under(parent: &Current, callsite: &'static Callsite) -> Optio
             attributes: Vec::new(),
             events: Vec::new(),
             links: Vec::new(),
+            dropped_attributes: 0,
+            dropped_events: 0,
             scope: scope.cloned(),
         },
         scope: scope.cloned(),
@@ -237,6 +242,45 @@ impl SpanGuard {
         .unwrap_or_else(SpanGuard::inert)
     }
 
+    /// Opens a span with a name chosen at run time.
+    pub(crate) fn enter_named(callsite: &'static Callsite, name: Cow<'static, str>) -> SpanGuard {
+        if !crate::collect::gate_open() {
+            return SpanGuard::inert();
+        }
+        context::with_local(|local| match open(local, callsite) {
+            Some(mut span) => {
+                span.record.name = Some(name);
+                SpanGuard {
+                    depth: local.push(span.record, span.scope),
+                    _not_send: PhantomData,
+                }
+            }
+            None => SpanGuard::inert(),
+        })
+        .unwrap_or_else(SpanGuard::inert)
+    }
+
+    /// Records an attribute on this span: `#[traced(attrs(..), args(..))]`.
+    /// The span is the current one while its guard is alive.
+    #[inline]
+    pub fn record(&self, key: &'static str, value: &(impl crate::AttributeValue + ?Sized)) {
+        if self.depth == INERT {
+            return;
+        }
+        let depth = self.depth;
+        context::with_local(|local| {
+            if let Some(frame) = local.stack.get_mut(depth).filter(|f| f.record.sampled) {
+                if let Some(value) = value.to_value() {
+                    crate::attributes::set_attribute(
+                        &mut frame.record,
+                        Key::from_static_str(key),
+                        value,
+                    );
+                }
+            }
+        });
+    }
+
     const fn inert() -> SpanGuard {
         SpanGuard {
             depth: INERT,
@@ -280,6 +324,30 @@ impl PendingSpan {
             return PendingSpan(None);
         }
         PendingSpan(context::with_local(|local| open(local, callsite)).flatten())
+    }
+
+    /// Records an attribute on this span before it starts running.
+    pub fn record(&mut self, key: &'static str, value: &(impl crate::AttributeValue + ?Sized)) {
+        if let Some(value) = self
+            .0
+            .as_ref()
+            .filter(|s| s.record.sampled)
+            .and_then(|_| value.to_value())
+        {
+            self.set(Key::from_static_str(key), value);
+        }
+    }
+
+    pub(crate) fn set(&mut self, key: Key, value: opentelemetry::Value) {
+        if let Some(span) = self.0.as_mut().filter(|s| s.record.sampled) {
+            crate::attributes::set_attribute(&mut span.record, key, value);
+        }
+    }
+
+    pub(crate) fn rename(&mut self, name: Cow<'static, str>) {
+        if let Some(span) = &mut self.0 {
+            span.record.name = Some(name);
+        }
     }
 
     /// Opens a span whose parent and links `options` choose.

@@ -1,0 +1,357 @@
+//! Attribute values and the limits on what one span may hold.
+//!
+//! [`AttributeValue`] is how a Rust value becomes an OpenTelemetry
+//! [`Value`] while keeping its type: integers stay integers (a `u64` or
+//! `usize` above `i64::MAX` becomes a string rather than wrapping), floats
+//! stay floats, `Option::None` records nothing, slices and `Vec`s become
+//! arrays. Anything else is recorded with `%` ([`Display`](std::fmt::Display))
+//! or `?` ([`Debug`](std::fmt::Debug)) in `#[traced(attrs(...))]`, or opts in
+//! by implementing the trait.
+//!
+//! Limits (attribute count, event count, value length) are enforced where
+//! attributes are added, with counted drops: the exported span carries how
+//! many attributes and events it lost. A value longer than the length limit
+//! is cut at a character boundary, so it stays valid UTF-8.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
+
+use crate::span::SpanRecord;
+
+/// A value that can be recorded as a span attribute.
+///
+/// ```
+/// use trace_runtime::AttributeValue;
+/// use trace_runtime::otel::Value;
+///
+/// struct UserId(u64);
+///
+/// impl AttributeValue for UserId {
+///     fn to_value(&self) -> Option<Value> {
+///         self.0.to_value()
+///     }
+/// }
+///
+/// assert_eq!(UserId(7).to_value(), Some(Value::I64(7)));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as a span attribute",
+    label = "this value's type has no attribute form",
+    note = "record it as text with `%value` (Display) or `?value` (Debug), or implement `trace_runtime::AttributeValue` for it"
+)]
+pub trait AttributeValue {
+    /// The attribute value, or `None` to record nothing.
+    fn to_value(&self) -> Option<Value>;
+}
+
+macro_rules! signed {
+    ($($t:ty),*) => {$(
+        impl AttributeValue for $t {
+            fn to_value(&self) -> Option<Value> {
+                Some(Value::I64(i64::from(*self)))
+            }
+        }
+    )*};
+}
+signed!(i8, i16, i32, i64, u8, u16, u32);
+
+macro_rules! wide {
+    ($($t:ty),*) => {$(
+        impl AttributeValue for $t {
+            fn to_value(&self) -> Option<Value> {
+                // Above i64::MAX the value is kept exactly, as a string.
+                Some(i64::try_from(*self).map_or_else(|_| Value::from(self.to_string()), Value::I64))
+            }
+        }
+    )*};
+}
+wide!(u64, usize, isize, i128, u128);
+
+impl AttributeValue for f64 {
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::F64(*self))
+    }
+}
+
+impl AttributeValue for f32 {
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::F64(f64::from(*self)))
+    }
+}
+
+impl AttributeValue for bool {
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::Bool(*self))
+    }
+}
+
+impl AttributeValue for str {
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::from(self.to_owned()))
+    }
+}
+
+impl AttributeValue for String {
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::from(self.clone()))
+    }
+}
+
+impl AttributeValue for Cow<'_, str> {
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::from(self.clone().into_owned()))
+    }
+}
+
+impl AttributeValue for Arc<str> {
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::String(StringValue::from(Arc::clone(self))))
+    }
+}
+
+impl AttributeValue for Box<str> {
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::from(String::from(&**self)))
+    }
+}
+
+impl AttributeValue for Value {
+    fn to_value(&self) -> Option<Value> {
+        Some(self.clone())
+    }
+}
+
+impl<T: AttributeValue + ?Sized> AttributeValue for &T {
+    fn to_value(&self) -> Option<Value> {
+        (**self).to_value()
+    }
+}
+
+impl<T: AttributeValue> AttributeValue for Option<T> {
+    fn to_value(&self) -> Option<Value> {
+        self.as_ref().and_then(AttributeValue::to_value)
+    }
+}
+
+impl<T: AttributeValue> AttributeValue for [T] {
+    fn to_value(&self) -> Option<Value> {
+        array(self.iter().filter_map(AttributeValue::to_value))
+    }
+}
+
+impl<T: AttributeValue> AttributeValue for Vec<T> {
+    fn to_value(&self) -> Option<Value> {
+        self.as_slice().to_value()
+    }
+}
+
+impl<T: AttributeValue, const N: usize> AttributeValue for [T; N] {
+    fn to_value(&self) -> Option<Value> {
+        self.as_slice().to_value()
+    }
+}
+
+/// Builds a homogeneous array; mixed element types fall back to strings.
+fn array(values: impl Iterator<Item = Value>) -> Option<Value> {
+    let values: Vec<Value> = values.collect();
+    let array = if values.iter().all(|v| matches!(v, Value::I64(_))) {
+        Array::I64(
+            values
+                .into_iter()
+                .filter_map(|v| if let Value::I64(i) = v { Some(i) } else { None })
+                .collect(),
+        )
+    } else if values.iter().all(|v| matches!(v, Value::F64(_))) {
+        Array::F64(
+            values
+                .into_iter()
+                .filter_map(|v| if let Value::F64(f) = v { Some(f) } else { None })
+                .collect(),
+        )
+    } else if values.iter().all(|v| matches!(v, Value::Bool(_))) {
+        Array::Bool(
+            values
+                .into_iter()
+                .filter_map(|v| {
+                    if let Value::Bool(b) = v {
+                        Some(b)
+                    } else {
+                        None
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        Array::String(
+            values
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => s,
+                    other => StringValue::from(other.to_string()),
+                })
+                .collect(),
+        )
+    };
+    Some(Value::Array(array))
+}
+
+/// Records a value with its `Display` form: `attrs(key = %value)`.
+///
+/// ```
+/// use trace_runtime::{AttributeValue, attributes::Display};
+/// let addr: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+/// assert_eq!(Display(&addr).to_value().unwrap().as_str(), "127.0.0.1");
+/// ```
+#[derive(Debug)]
+pub struct Display<'a, T: ?Sized>(pub &'a T);
+
+impl<T: std::fmt::Display + ?Sized> AttributeValue for Display<'_, T> {
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::from(self.0.to_string()))
+    }
+}
+
+/// Records a value with its `Debug` form: `attrs(key = ?value)`.
+///
+/// ```
+/// use trace_runtime::{AttributeValue, attributes::Debug};
+/// assert_eq!(Debug(&Some(1)).to_value().unwrap().as_str(), "Some(1)");
+/// ```
+#[derive(Debug)]
+pub struct Debug<'a, T: ?Sized>(pub &'a T);
+
+impl<T: std::fmt::Debug + ?Sized> AttributeValue for Debug<'_, T> {
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::from(format!("{:?}", self.0)))
+    }
+}
+
+// ---------------------------------------------------------------- limits
+
+/// The limits in force (installed with the pipeline; OpenTelemetry defaults).
+static ATTRIBUTE_COUNT: AtomicUsize = AtomicUsize::new(128);
+static EVENT_COUNT: AtomicUsize = AtomicUsize::new(128);
+static VALUE_LENGTH: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Installs limits: attributes and events per span, and the longest string
+/// value in bytes (`None`: unlimited).
+#[allow(dead_code)] // installed by the pipeline builder once it reads the limits configuration
+pub(crate) fn install_limits(
+    attribute_count: usize,
+    event_count: usize,
+    value_length: Option<usize>,
+) {
+    ATTRIBUTE_COUNT.store(attribute_count, Ordering::Relaxed);
+    EVENT_COUNT.store(event_count, Ordering::Relaxed);
+    VALUE_LENGTH.store(value_length.unwrap_or(usize::MAX), Ordering::Relaxed);
+}
+
+/// Adds (or replaces) an attribute on `record`, within the limits.
+pub(crate) fn set_attribute(record: &mut SpanRecord, key: Key, value: Value) {
+    let value = truncate(value, VALUE_LENGTH.load(Ordering::Relaxed));
+    if let Some(existing) = record.attributes.iter_mut().find(|kv| kv.key == key) {
+        existing.value = value;
+    } else if record.attributes.len() < ATTRIBUTE_COUNT.load(Ordering::Relaxed) {
+        record.attributes.push(KeyValue::new(key, value));
+    } else {
+        record.dropped_attributes = record.dropped_attributes.saturating_add(1);
+    }
+}
+
+/// Adds an event to `record`, within the limits.
+pub(crate) fn add_event(record: &mut SpanRecord, mut event: opentelemetry::trace::Event) {
+    if record.events.len() >= EVENT_COUNT.load(Ordering::Relaxed) {
+        record.dropped_events = record.dropped_events.saturating_add(1);
+        return;
+    }
+    let limit = VALUE_LENGTH.load(Ordering::Relaxed);
+    let attribute_limit = ATTRIBUTE_COUNT.load(Ordering::Relaxed);
+    if event.attributes.len() > attribute_limit {
+        let dropped = event.attributes.len() - attribute_limit;
+        event.attributes.truncate(attribute_limit);
+        event.dropped_attributes_count = event
+            .dropped_attributes_count
+            .saturating_add(u32::try_from(dropped).unwrap_or(u32::MAX));
+    }
+    for kv in &mut event.attributes {
+        kv.value = truncate(std::mem::replace(&mut kv.value, Value::Bool(false)), limit);
+    }
+    record.events.push(event);
+}
+
+/// Cuts strings (also inside arrays) to at most `limit` bytes, on a
+/// character boundary.
+pub(crate) fn truncate(value: Value, limit: usize) -> Value {
+    if limit == usize::MAX {
+        return value;
+    }
+    match value {
+        Value::String(s) if s.as_str().len() > limit => {
+            Value::from(cut(s.as_str(), limit).to_owned())
+        }
+        Value::Array(Array::String(items)) if items.iter().any(|s| s.as_str().len() > limit) => {
+            Value::Array(Array::String(
+                items
+                    .into_iter()
+                    .map(|s| {
+                        if s.as_str().len() > limit {
+                            StringValue::from(cut(s.as_str(), limit).to_owned())
+                        } else {
+                            s
+                        }
+                    })
+                    .collect(),
+            ))
+        }
+        other => other,
+    }
+}
+
+fn cut(text: &str, limit: usize) -> &str {
+    let mut end = limit.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_keep_their_type_and_wide_ones_become_strings() {
+        assert_eq!(7u8.to_value(), Some(Value::I64(7)));
+        assert_eq!((-7i32).to_value(), Some(Value::I64(-7)));
+        assert_eq!(
+            u64::MAX.to_value(),
+            Some(Value::from("18446744073709551615".to_owned()))
+        );
+        assert_eq!((i64::MAX as u64).to_value(), Some(Value::I64(i64::MAX)));
+    }
+
+    #[test]
+    fn options_and_arrays() {
+        assert_eq!(None::<i64>.to_value(), None);
+        assert_eq!(Some(true).to_value(), Some(Value::Bool(true)));
+        assert_eq!(
+            vec![1, 2].to_value(),
+            Some(Value::Array(Array::I64(vec![1, 2])))
+        );
+        assert_eq!(
+            ["a", "b"].to_value(),
+            Some(Value::Array(Array::String(vec!["a".into(), "b".into()])))
+        );
+    }
+
+    #[test]
+    fn truncation_keeps_valid_utf8() {
+        let value = truncate(Value::from("h\u{e9}llo".to_owned()), 2);
+        assert_eq!(value.as_str(), "h");
+        let value = truncate(Value::from("h\u{e9}llo".to_owned()), 3);
+        assert_eq!(value.as_str(), "h\u{e9}");
+    }
+}

@@ -1,0 +1,349 @@
+//! The arguments of `#[traced(...)]`: what a user may write between the
+//! parentheses, parsed into [`Args`].
+//!
+//! Parsing is a `lookahead1` loop over `key = value` pairs separated by
+//! commas. Every key is a custom keyword (see [`kw`]), so an unknown key, a
+//! repeated key or a value of the wrong shape becomes a [`syn::Error`] on the
+//! offending token with a message that says what to write instead. Nothing
+//! here looks at the function: that is `validate`'s job.
+
+use proc_macro2::Span;
+use syn::ext::IdentExt as _;
+use syn::parse::{Parse, ParseStream};
+use syn::{Ident, LitBool, LitStr, Path, PathSegment, Token};
+
+/// The custom keywords of the argument list.
+///
+/// `crate` is a Rust keyword already (`Token![crate]`), so it is not here.
+pub(crate) mod kw {
+    syn::custom_keyword!(name);
+    syn::custom_keyword!(kind);
+    syn::custom_keyword!(err);
+}
+
+/// Every accepted argument, in the form the error messages show it.
+const VALID_ARGUMENTS: &str = "`name = \"...\"`, `kind = ...`, `err = false`, `crate = path`";
+
+/// The span kinds `kind = ...` accepts, as (keyword, `SpanKind` variant).
+const KINDS: [(&str, &str); 5] = [
+    ("internal", "Internal"),
+    ("server", "Server"),
+    ("client", "Client"),
+    ("producer", "Producer"),
+    ("consumer", "Consumer"),
+];
+
+/// The parsed arguments of one `#[traced(...)]`. Absent arguments are
+/// `None`; the defaults are applied by the accessors.
+#[derive(Default)]
+pub(crate) struct Args {
+    /// `name = "literal"` or `name = some::CONST`.
+    name: Option<SpanName>,
+    /// `kind = client`: the `SpanKind` variant, spanned at the user's keyword.
+    kind: Option<Ident>,
+    /// `err = false` turns off recording of `Err` results.
+    err: Option<LitBool>,
+    /// `crate = path`: where the runtime lives.
+    krate: Option<Path>,
+}
+
+/// The span name: a literal, or a path to a `&'static str` constant.
+pub(crate) enum SpanName {
+    /// `name = "db.query"`.
+    Literal(LitStr),
+    /// `name = spans::DB_QUERY`.
+    Const(Path),
+}
+
+impl Args {
+    /// The span name, if the user gave one (the default is the function's
+    /// name, which only the expansion knows).
+    pub(crate) fn name(&self) -> Option<&SpanName> {
+        self.name.as_ref()
+    }
+
+    /// The `SpanKind` variant (`Internal` unless `kind = ...` was given).
+    pub(crate) fn kind_variant(&self) -> Ident {
+        self.kind
+            .clone()
+            .unwrap_or_else(|| Ident::new("Internal", Span::call_site()))
+    }
+
+    /// Whether an `Err` leaving the function is recorded (`err = false`
+    /// turns it off).
+    pub(crate) fn record_errors(&self) -> bool {
+        self.err.as_ref().is_none_or(|err| err.value)
+    }
+
+    /// The path of the runtime crate: `::trace_runtime` unless
+    /// `crate = path` was given.
+    pub(crate) fn runtime_path(&self) -> Path {
+        self.krate.clone().unwrap_or_else(|| Path {
+            leading_colon: Some(<Token![::]>::default()),
+            segments: std::iter::once(PathSegment::from(Ident::new(
+                "trace_runtime",
+                Span::call_site(),
+            )))
+            .collect(),
+        })
+    }
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut args = Args::default();
+        while !input.is_empty() {
+            let lookahead = input.lookahead1();
+            if lookahead.peek(kw::name) {
+                let key: kw::name = input.parse()?;
+                reject_duplicate(args.name.is_some(), key.span, "name")?;
+                input.parse::<Token![=]>()?;
+                args.name = Some(parse_name(input)?);
+            } else if lookahead.peek(kw::kind) {
+                let key: kw::kind = input.parse()?;
+                reject_duplicate(args.kind.is_some(), key.span, "kind")?;
+                input.parse::<Token![=]>()?;
+                args.kind = Some(parse_kind(input)?);
+            } else if lookahead.peek(kw::err) {
+                let key: kw::err = input.parse()?;
+                reject_duplicate(args.err.is_some(), key.span, "err")?;
+                if !input.peek(Token![=]) {
+                    return Err(syn::Error::new(
+                        key.span,
+                        "`err` takes a value: errors are recorded by default, \
+                         write `err = false` to stop recording them",
+                    ));
+                }
+                input.parse::<Token![=]>()?;
+                args.err = Some(parse_err(input)?);
+            } else if lookahead.peek(Token![crate]) {
+                let key: Token![crate] = input.parse()?;
+                reject_duplicate(args.krate.is_some(), key.span, "crate")?;
+                input.parse::<Token![=]>()?;
+                args.krate = Some(parse_crate(input)?);
+            } else {
+                return Err(unknown_argument(input));
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(args)
+    }
+}
+
+/// The error for a second occurrence of `key`.
+fn reject_duplicate(seen: bool, span: Span, key: &str) -> syn::Result<()> {
+    if seen {
+        Err(syn::Error::new(
+            span,
+            format!(
+                "duplicate argument `{key}`: #[traced] takes each argument at most once, remove one of them"
+            ),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The error for a token that does not start a known argument.
+fn unknown_argument(input: ParseStream) -> syn::Error {
+    let fork = input.fork();
+    match fork.call(Ident::parse_any) {
+        Ok(ident) => syn::Error::new(
+            ident.span(),
+            format!("unknown argument `{ident}`: #[traced] accepts {VALID_ARGUMENTS}"),
+        ),
+        Err(_) => input.error(format!(
+            "expected an argument: #[traced] accepts {VALID_ARGUMENTS}"
+        )),
+    }
+}
+
+/// `name = "literal"` or `name = some::CONST`.
+fn parse_name(input: ParseStream) -> syn::Result<SpanName> {
+    const EXPECTED: &str = "`name` takes a string literal (`name = \"db.query\"`) \
+                            or the path of a `&'static str` constant (`name = spans::DB_QUERY`)";
+    if input.peek(LitStr) {
+        let name: LitStr = input.parse()?;
+        if name.value().is_empty() {
+            return Err(syn::Error::new(
+                name.span(),
+                "the span name must not be empty: write `name = \"...\"` with some text, or drop `name` to use the function's name",
+            ));
+        }
+        Ok(SpanName::Literal(name))
+    } else if input.peek(Token![::]) || input.peek(Ident::peek_any) {
+        let path = input.call(Path::parse_mod_style)?;
+        if !end_of_argument(input) {
+            return Err(input.error(EXPECTED));
+        }
+        Ok(SpanName::Const(path))
+    } else {
+        Err(input.error(EXPECTED))
+    }
+}
+
+/// `kind = internal | server | client | producer | consumer`.
+fn parse_kind(input: ParseStream) -> syn::Result<Ident> {
+    let valid = KINDS
+        .iter()
+        .map(|(keyword, _)| format!("`{keyword}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Ok(ident) = input.call(Ident::parse_any) else {
+        return Err(input.error(format!("`kind` takes one of {valid}")));
+    };
+    let written = ident.to_string();
+    if let Some((_, variant)) = KINDS.iter().find(|(keyword, _)| *keyword == written) {
+        return Ok(Ident::new(variant, ident.span()));
+    }
+    let hint = KINDS
+        .iter()
+        .find(|(keyword, _)| keyword.eq_ignore_ascii_case(&written))
+        .map(|(keyword, _)| format!(" (kinds are lowercase: did you mean `{keyword}`?)"))
+        .unwrap_or_default();
+    Err(syn::Error::new(
+        ident.span(),
+        format!("unknown span kind `{written}`: expected one of {valid}{hint}"),
+    ))
+}
+
+/// `err = true | false`.
+fn parse_err(input: ParseStream) -> syn::Result<LitBool> {
+    if input.peek(LitBool) {
+        input.parse()
+    } else {
+        Err(input.error(
+            "`err` takes `true` or `false`: write `err = false` to stop recording `Err` results",
+        ))
+    }
+}
+
+/// `crate = some::path`.
+fn parse_crate(input: ParseStream) -> syn::Result<Path> {
+    const EXPECTED: &str = "`crate` takes the path of the runtime crate, \
+                            e.g. `crate = trace_runtime` or `crate = my_telemetry::trace_runtime`";
+    if let Ok(literal) = input.fork().parse::<LitStr>() {
+        let hint = match literal.parse_with(Path::parse_mod_style) {
+            Ok(path) => format!(
+                "write `crate = {}`",
+                quote::quote!(#path).to_string().replace(' ', "")
+            ),
+            Err(_) => String::from("write the path without quotes"),
+        };
+        return Err(syn::Error::new(
+            literal.span(),
+            format!("`crate` takes a path, not a string: {hint}"),
+        ));
+    }
+    if !(input.peek(Token![::]) || input.peek(Ident::peek_any)) {
+        return Err(input.error(EXPECTED));
+    }
+    let path = input.call(Path::parse_mod_style)?;
+    if !end_of_argument(input) {
+        return Err(input.error(EXPECTED));
+    }
+    Ok(path)
+}
+
+/// Whether the next token ends the current argument.
+fn end_of_argument(input: ParseStream) -> bool {
+    input.is_empty() || input.peek(Token![,])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(tokens: &str) -> syn::Result<Args> {
+        syn::parse_str(tokens)
+    }
+
+    fn error(tokens: &str) -> String {
+        match parse(tokens) {
+            Ok(_) => panic!("`{tokens}` should not parse"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn empty_arguments_use_defaults() {
+        let args = parse("").unwrap();
+        assert!(args.name().is_none());
+        assert_eq!(args.kind_variant().to_string(), "Internal");
+        assert!(args.record_errors());
+        let path = args.runtime_path();
+        assert_eq!(
+            quote::quote!(#path).to_string(),
+            quote::quote!(::trace_runtime).to_string()
+        );
+    }
+
+    #[test]
+    fn all_arguments_parse_with_trailing_comma() {
+        let args =
+            parse(r#"name = "db.query", kind = client, err = false, crate = tr::rt,"#).unwrap();
+        assert!(matches!(args.name(), Some(SpanName::Literal(l)) if l.value() == "db.query"));
+        assert_eq!(args.kind_variant().to_string(), "Client");
+        assert!(!args.record_errors());
+        let path = args.runtime_path();
+        assert_eq!(quote::quote!(#path).to_string(), "tr :: rt");
+    }
+
+    #[test]
+    fn name_accepts_a_const_path() {
+        let args = parse("name = spans::DB_QUERY").unwrap();
+        assert!(matches!(args.name(), Some(SpanName::Const(_))));
+    }
+
+    #[test]
+    fn every_kind_is_accepted() {
+        for (keyword, variant) in KINDS {
+            let args = parse(&format!("kind = {keyword}")).unwrap();
+            assert_eq!(args.kind_variant().to_string(), variant);
+        }
+    }
+
+    #[test]
+    fn unknown_argument_lists_valid_ones() {
+        let message = error("level = 3");
+        assert!(message.contains("unknown argument `level`"), "{message}");
+        assert!(message.contains("`crate = path`"), "{message}");
+    }
+
+    #[test]
+    fn duplicate_argument_is_rejected() {
+        assert!(error("err = false, err = true").contains("duplicate argument `err`"));
+    }
+
+    #[test]
+    fn bare_err_explains_the_default() {
+        assert!(error("err").contains("errors are recorded by default"));
+        assert!(error("err = 1").contains("`err` takes `true` or `false`"));
+    }
+
+    #[test]
+    fn name_must_be_a_literal_or_path() {
+        assert!(error("name = 42").contains("`name` takes a string literal"));
+        assert!(error("name = a + b").contains("`name` takes a string literal"));
+        assert!(error(r#"name = """#).contains("must not be empty"));
+    }
+
+    #[test]
+    fn unknown_kind_lists_valid_ones() {
+        let message = error("kind = Client");
+        assert!(message.contains("did you mean `client`"), "{message}");
+        assert!(error("kind = rpc").contains("expected one of `internal`"));
+    }
+
+    #[test]
+    fn crate_must_be_a_path() {
+        assert!(error(r#"crate = "tr""#).contains("not a string: write `crate = tr`"));
+        assert!(error(r#"crate = "::a::b""#).contains("write `crate = ::a::b`"));
+        assert!(error(r#"crate = "a b""#).contains("without quotes"));
+        assert!(error("crate = 1").contains("`crate` takes the path"));
+        assert!(error("crate = a::b<T>").contains("`crate` takes the path"));
+    }
+}

@@ -1,0 +1,538 @@
+//! Code generation: turns a validated function into the same function whose
+//! every call is one bounded span.
+//!
+//! The signature is never touched (generics, lifetimes, `unsafe`,
+//! `extern "C"`, `impl Trait` arguments stay exactly as written); only the
+//! body changes. The generated code calls nothing but
+//! `RT::__private::*` (`RT` is `::trace_runtime`, or the `crate = path`
+//! argument) and `::core::*`, so it compiles in a crate that shadows `std`,
+//! `core`, `Result` or `Option`. Locals are `__traced_*` with mixed-site
+//! hygiene, so user code can neither see nor clash with them; the only
+//! item is the static `__TRACED_CALLSITE`.
+//!
+//! The span ends when a drop guard (sync) or the runtime's future (async)
+//! goes away, so it ends on every exit, panics included. The returned value
+//! is observed (`Err` recorded on the span) by binding it to a `let` typed
+//! with the declared return type, never by moving the body into a closure:
+//! a closure would break borrowed returns (tracing#2796), while a `let`
+//! annotated with `&str` or `Result<&T, E>` simply gets a fresh inference
+//! lifetime. The early exits `?` and `return` are rewritten in place, see
+//! `rewrite`. Observation is skipped (and the body left untouched) with
+//! `err = false` or when the return type is `()`, `!` or contains
+//! `impl Trait`; see `shape::Output`.
+//!
+//! Generated statements carry narrow `#[allow]`s where a body that diverges
+//! would otherwise trip a lint in the user's crate: `unreachable_code` on
+//! the observation after it, `clippy::diverging_sub_expression` on the `let`
+//! holding it. They are shown once below and elided afterwards.
+//!
+//! Every transform, with `CALLSITE;` standing for the static below (spanned
+//! at the function's name so that `line!()` gives the line of the `fn`):
+//!
+//! ```text
+//! static __TRACED_CALLSITE: RT::__private::Callsite = RT::__private::Callsite::new(
+//!     "load_user",                       // or `name = "..."` / `name = PATH`
+//!     RT::__private::SpanKind::Internal, // or `kind = ...`
+//!     ::core::concat!(::core::module_path!(), "::", "load_user"),
+//!     ::core::file!(),
+//!     ::core::line!(),
+//! );
+//! ```
+//!
+//! ## Sync function
+//!
+//! ```text
+//! // Input:
+//! #[traced]
+//! fn load_user(&self, id: u64) -> Result<&User, DbError> {
+//!     let row = self.db.get(id)?;
+//!     if row.deleted {
+//!         return Err(DbError::Gone);
+//!     }
+//!     Ok(&row.user)
+//! }
+//!
+//! // Output:
+//! fn load_user(&self, id: u64) -> Result<&User, DbError> {
+//!     CALLSITE;
+//!     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
+//!     #[allow(clippy::diverging_sub_expression)]
+//!     let __traced_ret: Result<&User, DbError> = {
+//!         let row = RT::__private::observe_try!(self.db.get(id))?;
+//!         if row.deleted {
+//!             return {
+//!                 let __traced_ret: Result<&User, DbError> = Err(DbError::Gone);
+//!                 #[allow(unreachable_code)]
+//!                 { RT::__private::observe!(&__traced_ret); }
+//!                 __traced_ret
+//!             };
+//!         }
+//!         Ok(&row.user)
+//!     };
+//!     #[allow(unreachable_code)]
+//!     { RT::__private::observe!(&__traced_ret); }
+//!     __traced_ret
+//! }
+//! ```
+//!
+//! Without observation (`err = false`; `()`, `!` or `impl Trait` returns):
+//!
+//! ```text
+//! // Input:
+//! #[traced]
+//! fn tick(&mut self) { self.n += 1; }
+//!
+//! // Output:
+//! fn tick(&mut self) {
+//!     CALLSITE;
+//!     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
+//!     { self.n += 1; }
+//! }
+//! ```
+//!
+//! ## `async fn`
+//!
+//! The span is opened when the future is first polled (an `async fn` runs
+//! nothing before that) and entered on every poll by the runtime's future.
+//!
+//! ```text
+//! // Input:
+//! #[traced]
+//! async fn fetch(&self, id: u64) -> Result<Row, DbError> {
+//!     let row = self.db.get(id).await?;
+//!     Ok(row)
+//! }
+//!
+//! // Output:
+//! async fn fetch(&self, id: u64) -> Result<Row, DbError> {
+//!     CALLSITE;
+//!     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
+//!     RT::__private::Instrumented::new(__traced_span, async move {
+//!         let __traced_ret: Result<Row, DbError> = {
+//!             let row = RT::__private::observe_try!(self.db.get(id).await)?;
+//!             Ok(row)
+//!         };
+//!         RT::__private::observe!(&__traced_ret);
+//!         __traced_ret
+//!     })
+//!     .await
+//! }
+//! ```
+//!
+//! With `err = false` or an `impl Trait` output the inner block still ends
+//! in `let __traced_ret: R = { .. }; __traced_ret` (each `impl Trait` in `R`
+//! written `_`), because a `?` inside an `async` block needs the block's
+//! output type to be known. With a `()` or `!` output the inner block is the
+//! body as written.
+//!
+//! ## Function returning an `async` block (`-> impl Future`)
+//!
+//! The span is opened at the call, before the statements that precede the
+//! tail `async` block, and the block is wrapped in the runtime's future.
+//! The block's output is observed when the `Future<Output = X>` bound names
+//! `X` (same rules as above). If the body does not end in an `async` block,
+//! the function is instrumented as a sync function (the span then covers
+//! creating the future, not running it).
+//!
+//! ```text
+//! // Input:
+//! #[traced]
+//! fn send(&self, msg: Msg) -> impl Future<Output = io::Result<()>> + Send + '_ {
+//!     let bytes = msg.encode();
+//!     async move { self.conn.write_all(&bytes).await }
+//! }
+//!
+//! // Output:
+//! fn send(&self, msg: Msg) -> impl Future<Output = io::Result<()>> + Send + '_ {
+//!     CALLSITE;
+//!     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
+//!     {
+//!         let bytes = msg.encode();
+//!         RT::__private::Instrumented::new(__traced_span, async move {
+//!             let __traced_ret: io::Result<()> = { self.conn.write_all(&bytes).await };
+//!             RT::__private::observe!(&__traced_ret);
+//!             __traced_ret
+//!         })
+//!     }
+//! }
+//! ```
+//!
+//! ## `#[async_trait]` method
+//!
+//! `#[async_trait]` sits on the `impl` (or trait) block, so it expands
+//! before the `#[traced]` on a method inside it and hands `#[traced]` a sync
+//! function whose body is `Box::pin(async move { .. })`. The `async` block is
+//! wrapped as above, inside the `Box::pin`, with `R` taken from the
+//! `dyn Future<Output = R>` of the rewritten signature.
+//!
+//! ```text
+//! // Input (after #[async_trait]):
+//! #[traced]
+//! fn get<'life0, 'async_trait>(&'life0 self, id: u64)
+//!     -> Pin<Box<dyn Future<Output = Result<Row, DbError>> + Send + 'async_trait>>
+//! where 'life0: 'async_trait, Self: 'async_trait
+//! {
+//!     Box::pin(async move { /* async-trait's body */ })
+//! }
+//!
+//! // Output:
+//! fn get<'life0, 'async_trait>(&'life0 self, id: u64)
+//!     -> Pin<Box<dyn Future<Output = Result<Row, DbError>> + Send + 'async_trait>>
+//! where 'life0: 'async_trait, Self: 'async_trait
+//! {
+//!     CALLSITE;
+//!     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
+//!     {
+//!         Box::pin(RT::__private::Instrumented::new(__traced_span, async move {
+//!             let __traced_ret: Result<Row, DbError> = { /* async-trait's body */ };
+//!             RT::__private::observe!(&__traced_ret);
+//!             __traced_ret
+//!         }))
+//!     }
+//! }
+//! ```
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::ext::IdentExt as _;
+use syn::{AttrStyle, Block, Expr, Ident, ItemFn, LitStr, Stmt};
+
+use crate::args::{Args, SpanName};
+use crate::rewrite;
+use crate::shape::{self, Output};
+
+/// Names and paths shared by every part of one expansion.
+struct Context {
+    /// The runtime crate's path: `::trace_runtime` or `crate = path`.
+    runtime: TokenStream,
+    /// Whether `Err` values leaving the function are observed.
+    record_errors: bool,
+    /// `__traced_ret`, with mixed-site hygiene.
+    ret: Ident,
+    /// `__traced_span`, with mixed-site hygiene.
+    span: Ident,
+    /// `__traced_guard`, with mixed-site hygiene.
+    guard: Ident,
+}
+
+/// Generates the instrumented function.
+pub(crate) fn traced(args: &Args, mut function: ItemFn) -> TokenStream {
+    let cx = Context {
+        runtime: args.runtime_path().to_token_stream(),
+        record_errors: args.record_errors(),
+        ret: Ident::new("__traced_ret", Span::mixed_site()),
+        span: Ident::new("__traced_span", Span::mixed_site()),
+        guard: Ident::new("__traced_guard", Span::mixed_site()),
+    };
+    let callsite = callsite(&cx, args, &function.sig.ident);
+
+    let body = if function.sig.asyncness.is_some() {
+        async_fn(&cx, &function.sig.output, &mut function.block)
+    } else if shape::async_tail(&mut function.block).is_some() {
+        fn_returning_async_block(&cx, &function.sig.output, &mut function.block)
+    } else {
+        sync_fn(&cx, &function.sig.output, &mut function.block)
+    };
+
+    let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = function
+        .attrs
+        .iter()
+        .partition(|attr| matches!(attr.style, AttrStyle::Inner(_)));
+    let vis = &function.vis;
+    let sig = &function.sig;
+    let mut output = quote!(#(#outer_attrs)* #vis #sig);
+    // The user's braces, so that the function's span (used by rustc's "this
+    // function returns ..." notes) is the user's function, not the attribute.
+    function.block.brace_token.surround(&mut output, |output| {
+        output.extend(quote! {
+            #(#inner_attrs)*
+            #callsite
+            #body
+        });
+    });
+    output
+}
+
+/// The `static __TRACED_CALLSITE` holding the function's span metadata.
+fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
+    let runtime = &cx.runtime;
+    let function_name = LitStr::new(&ident.unraw().to_string(), ident.span());
+    let name = match args.name() {
+        Some(SpanName::Literal(literal)) => literal.to_token_stream(),
+        Some(SpanName::Const(path)) => path.to_token_stream(),
+        None => function_name.to_token_stream(),
+    };
+    let kind = args.kind_variant();
+    // Spanned at the function's name: `line!()` reports the line of the
+    // token it is spanned at, not the line of `#[traced]`.
+    let line = quote_spanned!(ident.span()=> ::core::line!());
+    quote! {
+        static __TRACED_CALLSITE: #runtime::__private::Callsite = #runtime::__private::Callsite::new(
+            #name,
+            #runtime::__private::SpanKind::#kind,
+            ::core::concat!(::core::module_path!(), "::", #function_name),
+            ::core::file!(),
+            #line,
+        );
+    }
+}
+
+/// The body of a sync function: a guard, then the body (observed or not).
+fn sync_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenStream {
+    let runtime = &cx.runtime;
+    let guard = &cx.guard;
+    let body = match Output::of_return(output) {
+        Output::Named(ty) if cx.record_errors => observed(cx, &ty, block),
+        _ => {
+            let stmts = &block.stmts;
+            quote!({ #(#stmts)* })
+        }
+    };
+    quote! {
+        let #guard = #runtime::__private::SpanGuard::enter(&__TRACED_CALLSITE);
+        #body
+    }
+}
+
+/// The body of an `async fn`: the runtime's future around an `async move`
+/// block holding the body, awaited.
+fn async_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenStream {
+    let runtime = &cx.runtime;
+    let span = &cx.span;
+    let inner = async_body(cx, Some(Output::of_return(output)), block);
+    quote! {
+        let #span = #runtime::__private::PendingSpan::new(&__TRACED_CALLSITE);
+        #runtime::__private::Instrumented::new(#span, async move { #inner }).await
+    }
+}
+
+/// The body of a sync function ending in an `async` block (see
+/// [`shape::async_tail`]): the span opened first, then the body with the
+/// `async` block wrapped in the runtime's future.
+fn fn_returning_async_block(
+    cx: &Context,
+    output: &syn::ReturnType,
+    block: &mut Block,
+) -> TokenStream {
+    let runtime = &cx.runtime;
+    let span = &cx.span;
+    if let Some(tail) = shape::async_tail(block) {
+        instrument_async_tail(cx, Output::of_future(output), tail);
+    }
+    let stmts = &block.stmts;
+    quote! {
+        let #span = #runtime::__private::PendingSpan::new(&__TRACED_CALLSITE);
+        { #(#stmts)* }
+    }
+}
+
+/// Replaces `tail`, an `async` block, by the runtime's future around it,
+/// with the block's body observed.
+fn instrument_async_tail(cx: &Context, output: Option<Output>, tail: &mut Expr) {
+    let runtime = &cx.runtime;
+    let span = &cx.span;
+    let Expr::Async(async_block) = tail else {
+        return;
+    };
+    let inner = async_body(cx, output, &mut async_block.block);
+    async_block.block.stmts = vec![Stmt::Expr(Expr::Verbatim(inner), None)];
+    let wrapped = quote! {
+        #runtime::__private::Instrumented::new(#span, #async_block)
+    };
+    *tail = Expr::Verbatim(wrapped);
+}
+
+/// The contents of the `async` block run inside the span. `output` is the
+/// block's output type, when known.
+fn async_body(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStream {
+    let ret = &cx.ret;
+    match output {
+        Some(Output::Named(ty)) if cx.record_errors => observed(cx, &ty, block),
+        // Annotated so that a `?` in the body knows which error type to
+        // convert into.
+        Some(Output::Named(ty) | Output::Opaque(ty)) => {
+            let stmts = &block.stmts;
+            quote! {
+                #[allow(clippy::diverging_sub_expression)]
+                let #ret: #ty = { #(#stmts)* };
+                #ret
+            }
+        }
+        Some(Output::Unit | Output::Never) | None => {
+            let stmts = &block.stmts;
+            quote!(#(#stmts)*)
+        }
+    }
+}
+
+/// The body bound to `__traced_ret: ty`, observed, and returned; its early
+/// exits observed too.
+fn observed(cx: &Context, ty: &syn::Type, block: &mut Block) -> TokenStream {
+    let runtime = &cx.runtime;
+    let ret = &cx.ret;
+    rewrite::observe_exits(block, runtime, ty, ret);
+    let stmts = &block.stmts;
+    // When the body diverges (`loop {}`, `panic!()`, a final `return`), the
+    // `let` initializer is a diverging sub-expression (clippy) and the
+    // observation is unreachable (rustc). The second allow sits on a block
+    // statement: rustc ignores lint attributes on a macro call statement.
+    quote! {
+        #[allow(clippy::diverging_sub_expression)]
+        let #ret: #ty = { #(#stmts)* };
+        #[allow(unreachable_code)]
+        {
+            #runtime::__private::observe!(&#ret);
+        }
+        #ret
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Expands `#[traced(args)] item` and returns the output as a string.
+    fn expand(args: &str, item: &str) -> String {
+        let args: Args = syn::parse_str(args).unwrap();
+        let function: ItemFn = syn::parse_str(item).unwrap();
+        traced(&args, function).to_string()
+    }
+
+    fn assert_contains(output: &str, expected: &[&str]) {
+        for part in expected {
+            assert!(output.contains(part), "missing `{part}` in:\n{output}");
+        }
+    }
+
+    #[test]
+    fn sync_fn_observes_tail_question_marks_and_returns() {
+        let out = expand(
+            "",
+            "fn f(&self) -> Result<&str, E> { let x = g()?; if x { return Err(e); } Ok(&self.s) }",
+        );
+        assert_contains(
+            &out,
+            &[
+                "static __TRACED_CALLSITE : :: trace_runtime :: __private :: Callsite",
+                "\"f\" , :: trace_runtime :: __private :: SpanKind :: Internal",
+                ":: core :: concat ! (:: core :: module_path ! () , \"::\" , \"f\")",
+                "let __traced_guard = :: trace_runtime :: __private :: SpanGuard :: enter (& __TRACED_CALLSITE) ;",
+                "let __traced_ret : Result < & str , E > = {",
+                ":: trace_runtime :: __private :: observe_try ! (g ()) ?",
+                "return { let __traced_ret : Result < & str , E > = Err (e) ;",
+                ":: trace_runtime :: __private :: observe ! (& __traced_ret) ; } __traced_ret }",
+            ],
+        );
+    }
+
+    #[test]
+    fn unit_never_opaque_and_err_false_are_not_observed() {
+        for (args, item) in [
+            ("", "fn f() { g(); }"),
+            ("", "fn f() -> () { g(); }"),
+            ("", "fn f() -> ! { loop {} }"),
+            ("", "fn f() -> impl Display { 1 }"),
+            ("err = false", "fn f() -> Result<u8, E> { g()?; Ok(1) }"),
+        ] {
+            let out = expand(args, item);
+            assert!(!out.contains("observe"), "{item} => {out}");
+            assert!(!out.contains("__traced_ret"), "{item} => {out}");
+            assert_contains(&out, &["SpanGuard :: enter"]);
+        }
+    }
+
+    #[test]
+    fn async_fn_wraps_the_body_in_the_runtime_future() {
+        let out = expand(
+            "kind = client",
+            "async fn f(x: u8) -> Result<u8, E> { g(x).await?; Ok(x) }",
+        );
+        assert_contains(
+            &out,
+            &[
+                "SpanKind :: Client",
+                "let __traced_span = :: trace_runtime :: __private :: PendingSpan :: new (& __TRACED_CALLSITE) ;",
+                ":: trace_runtime :: __private :: Instrumented :: new (__traced_span , async move {",
+                "let __traced_ret : Result < u8 , E > = {",
+                "observe_try ! (g (x) . await) ?",
+                "}) . await",
+            ],
+        );
+        assert!(!out.contains("SpanGuard"), "{out}");
+    }
+
+    #[test]
+    fn async_fn_without_observation_still_annotates_for_question_marks() {
+        let out = expand(
+            "err = false",
+            "async fn f() -> Result<impl Display, E> { g()?; Ok(1) }",
+        );
+        assert_contains(
+            &out,
+            &["let __traced_ret : Result < _ , E > = { g () ? ; Ok (1) } ; __traced_ret"],
+        );
+        assert!(!out.contains("observe"), "{out}");
+    }
+
+    #[test]
+    fn async_tail_opens_the_span_at_the_call() {
+        let out = expand(
+            "",
+            "fn f(x: u8) -> impl Future<Output = Result<u8, E>> + Send { let y = x; async move { g(y)?; Ok(y) } }",
+        );
+        assert_contains(
+            &out,
+            &[
+                "let __traced_span = :: trace_runtime :: __private :: PendingSpan :: new (& __TRACED_CALLSITE) ; { let y = x ;",
+                ":: trace_runtime :: __private :: Instrumented :: new (__traced_span , async move {",
+                "let __traced_ret : Result < u8 , E > =",
+                "observe_try ! (g (y)) ?",
+            ],
+        );
+    }
+
+    #[test]
+    fn async_trait_boxed_future_is_wrapped_inside_the_box() {
+        let out = expand(
+            "",
+            "fn f<'life0, 'async_trait>(&'life0 self) -> ::core::pin::Pin<Box<dyn ::core::future::Future<Output = u8> + ::core::marker::Send + 'async_trait>> where 'life0: 'async_trait { Box::pin(async move { let __ret: u8 = { 1 }; __ret }) }",
+        );
+        assert_contains(
+            &out,
+            &[
+                "Box :: pin (:: trace_runtime :: __private :: Instrumented :: new (__traced_span , async move {",
+                "let __traced_ret : u8 = { let __ret : u8 = { 1 } ; __ret } ;",
+            ],
+        );
+    }
+
+    #[test]
+    fn arguments_reach_the_callsite_and_runtime_path() {
+        let out = expand(r#"name = "db.query", crate = tr"#, "fn r#type() {}");
+        assert_contains(
+            &out,
+            &[
+                "static __TRACED_CALLSITE : tr :: __private :: Callsite = tr :: __private :: Callsite :: new (\"db.query\"",
+                "\"::\" , \"type\")",
+                "tr :: __private :: SpanGuard :: enter",
+            ],
+        );
+        assert!(!out.contains("trace_runtime"), "{out}");
+        let out = expand("name = spans::DB", "fn f() {}");
+        assert_contains(&out, &["Callsite :: new (spans :: DB ,"]);
+    }
+
+    #[test]
+    fn signature_and_inner_attributes_are_kept() {
+        let out = expand(
+            "",
+            "#[inline] pub(crate) unsafe extern \"C\" fn f<'a, T: Copy, const N: usize>(x: &'a [T; N]) -> &'a T where T: 'a { #![allow(unused)] &x[0] }",
+        );
+        assert!(
+            out.starts_with(
+                "# [inline] pub (crate) unsafe extern \"C\" fn f < 'a , T : Copy , const N : usize > (x : & 'a [T ; N]) -> & 'a T where T : 'a { # ! [allow (unused)] static __TRACED_CALLSITE"
+            ),
+            "{out}"
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! Making every early exit of a body visible to the span: `?` and `return`.
+//!
+//! A traced body's value is observed once at its end, but a body can also
+//! leave through `?` and `return`, which skip that end. Rather than wrapping
+//! the body in a closure (which breaks borrowed returns, tracing#2796), each
+//! early exit is rewritten in place so it observes the value it leaves with:
+//!
+//! ```text
+//! // Input:                      // Output:
+//! let n = parse(s)?;             let n = RT::__private::observe_try!(parse(s))?;
+//! return Err(e);                 return {
+//!                                    let __traced_ret: R = Err(e);
+//!                                    #[allow(unreachable_code)]
+//!                                    { RT::__private::observe!(&__traced_ret); }
+//!                                    __traced_ret
+//!                                };
+//! return;                        return;
+//! ```
+//!
+//! The `?` and `return` tokens keep the user's spans, so rustc's errors
+//! about them still point at the user's code.
+//!
+//! Only exits of the traced function itself are rewritten. The walk does not
+//! enter closures, async blocks, `try` and `const` blocks (their `?` and
+//! `return` leave something else), nested items (their own functions), or
+//! macro invocations (their tokens are not parsed; a `?` inside `vec![..]`
+//! or `format!(..)` is therefore not observed, the tail value still is).
+
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens as _, quote};
+use syn::visit_mut::{self, VisitMut};
+use syn::{Block, Expr, Item, Type};
+
+/// Rewrites the early exits of `block` (see the module docs).
+///
+/// `runtime` is the runtime path, `ret` the function's return type as it may
+/// be written in a `let`, and `ret_binding` the hygienic name of the local
+/// that holds the returned value.
+pub(crate) fn observe_exits(
+    block: &mut Block,
+    runtime: &TokenStream,
+    ret: &Type,
+    ret_binding: &syn::Ident,
+) {
+    ExitObserver {
+        runtime,
+        ret,
+        ret_binding,
+    }
+    .visit_block_mut(block);
+}
+
+/// `RT::__private::observe_try!(operand)`, spanned at the start of
+/// `operand`: rustc spans an `expr?` from the start of `expr` to the `?`, so
+/// an error about the `?` (a `Result` `?` in a function returning
+/// `Option`, say) underlines the user's `operand?` rather than the
+/// `#[traced]` attribute.
+fn observe_try(runtime: &TokenStream, operand: &Expr) -> TokenStream {
+    let operand = operand.to_token_stream();
+    let span = operand
+        .clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |token| token.span());
+    let mut call = respan(quote!(#runtime::__private::observe_try!), span);
+    let mut args = Group::new(Delimiter::Parenthesis, operand);
+    args.set_span(span);
+    call.extend([TokenTree::Group(args)]);
+    call
+}
+
+/// `tokens` with every span (delimiters included) set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            TokenTree::Group(group) => {
+                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                TokenTree::Group(respanned)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
+}
+
+/// Moves an expression out, leaving an empty placeholder to overwrite.
+fn take(expr: &mut Expr) -> Expr {
+    std::mem::replace(expr, Expr::Verbatim(TokenStream::new()))
+}
+
+struct ExitObserver<'a> {
+    runtime: &'a TokenStream,
+    ret: &'a Type,
+    ret_binding: &'a syn::Ident,
+}
+
+impl VisitMut for ExitObserver<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            // Closures, async, try and const blocks: their `?` and `return`
+            // do not leave the traced function. Macros and verbatim tokens:
+            // unparsed, nothing to walk.
+            Expr::Closure(_)
+            | Expr::Async(_)
+            | Expr::TryBlock(_)
+            | Expr::Const(_)
+            | Expr::Macro(_)
+            | Expr::Verbatim(_) => return,
+            _ => {}
+        }
+        // Inner exits first, so `return f()?` observes both.
+        visit_mut::visit_expr_mut(self, expr);
+        let runtime = self.runtime;
+        match expr {
+            Expr::Try(try_expr) => {
+                let operand = take(&mut try_expr.expr);
+                *try_expr.expr = Expr::Verbatim(observe_try(runtime, &operand));
+            }
+            Expr::Return(return_expr) => {
+                if let Some(value) = &mut return_expr.expr {
+                    let (ret, binding) = (self.ret, self.ret_binding);
+                    let value_expr = take(value);
+                    **value = Expr::Verbatim(quote! {
+                        {
+                            let #binding: #ret = #value_expr;
+                            #[allow(unreachable_code)]
+                            {
+                                #runtime::__private::observe!(&#binding);
+                            }
+                            #binding
+                        }
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn visit_item_mut(&mut self, _item: &mut Item) {
+        // A nested item is its own function (or holds its own): its exits are
+        // not ours.
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewrite(body: &str) -> String {
+        let mut block: Block = syn::parse_str(body).unwrap();
+        let ret: Type = syn::parse_str("R").unwrap();
+        let binding = syn::Ident::new("__traced_ret", Span::call_site());
+        observe_exits(&mut block, &quote!(rt), &ret, &binding);
+        quote!(#block).to_string()
+    }
+
+    #[test]
+    fn question_mark_is_observed() {
+        let out = rewrite("{ let n = parse(s)?; Ok(n) }");
+        assert!(
+            out.contains("rt :: __private :: observe_try ! (parse (s)) ?"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn nested_question_marks_are_each_observed() {
+        let out = rewrite("{ a()?.b()? }");
+        assert_eq!(out.matches("observe_try").count(), 2, "{out}");
+    }
+
+    #[test]
+    fn return_with_value_is_observed() {
+        let out = rewrite("{ if x { return Err(e); } Ok(()) }");
+        assert!(
+            out.contains("return { let __traced_ret : R = Err (e) ; # [allow (unreachable_code)]"),
+            "{out}"
+        );
+        assert!(
+            out.contains("rt :: __private :: observe ! (& __traced_ret)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn bare_return_is_unchanged() {
+        assert_eq!(rewrite("{ return; }"), "{ return ; }");
+    }
+
+    #[test]
+    fn closures_async_blocks_items_and_macros_are_not_entered() {
+        for body in [
+            "{ let f = || { g()?; return Ok(1); }; }",
+            "{ let f = async move { g()?; return 1; }; }",
+            "{ fn inner() -> R { g()?; return r; } }",
+            "{ impl S { fn f() -> R { return g()?; } } }",
+            "{ println!(\"{}\", g()?); }",
+        ] {
+            let out = rewrite(body);
+            assert!(!out.contains("observe"), "{body} => {out}");
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! OTLP exporters: spans to an OpenTelemetry Collector, Jaeger, Tempo or any
+//! OTLP receiver, over HTTP/protobuf (cargo feature `otlp-http`, default) or
+//! gRPC (cargo feature `otlp-grpc`).
+//!
+//! Both wrap `opentelemetry-otlp`'s `SpanExporter`; this module only decides
+//! how each is driven from the collector thread, which calls exporters with
+//! `futures_executor::block_on` and owns no async runtime:
+//!
+//! - **HTTP** uses the blocking `reqwest` client, which runs its own small
+//!   runtime on a thread of its own; it is created (by `opentelemetry-otlp`)
+//!   on a fresh thread, so it works even when `init()` is called inside a
+//!   tokio runtime. It is dropped on the collector thread, never inside one.
+//! - **gRPC** (tonic) needs a tokio reactor, so [`GrpcExporter`] owns a
+//!   current-thread tokio runtime and `block_on`s each export in it. The
+//!   runtime runs only while an export is in flight; it starts no threads.
+//!
+//! Every export is bounded: `opentelemetry-otlp` retries a failed request
+//! with backoff only within its timeout, which is set to the smaller of
+//! `OTEL_EXPORTER_OTLP_TIMEOUT` and `OTEL_BSP_EXPORT_TIMEOUT`, and the gRPC
+//! adapter also cuts the call off at that timeout. A collector that is down
+//! therefore costs the collector thread at most that long per batch, and the
+//! instrumented threads nothing.
+//!
+//! TLS is not compiled in: use `http://` endpoints (a collector or agent
+//! next to the service, which is the usual deployment). An `https://`
+//! endpoint is reported when the pipeline is installed.
+
+use std::time::Duration;
+
+use crate::config::Endpoint;
+use crate::export::{ErasedExporter, PipelineError};
+
+/// The OTLP transport: the values of `OTEL_EXPORTER_OTLP_PROTOCOL`.
+///
+/// ```
+/// use trace_runtime::{OtlpProtocol, Pipeline};
+///
+/// let builder = Pipeline::builder()
+///     .with_otlp_endpoint("http://localhost:4317")
+///     .with_otlp_protocol(OtlpProtocol::Grpc);
+/// # drop(builder);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OtlpProtocol {
+    /// OTLP/gRPC (`grpc`), usually on port 4317. Needs the cargo feature `otlp-grpc`.
+    Grpc,
+    /// OTLP/HTTP with protobuf bodies (`http/protobuf`), usually on port
+    /// 4318, at the path `/v1/traces`. Needs the cargo feature `otlp-http`
+    /// (on by default).
+    HttpProtobuf,
+}
+
+impl OtlpProtocol {
+    /// The name used in `OTEL_EXPORTER_OTLP_PROTOCOL`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OtlpProtocol::Grpc => "grpc",
+            OtlpProtocol::HttpProtobuf => "http/protobuf",
+        }
+    }
+
+    /// The cargo feature of trace-runtime that compiles this transport in.
+    pub(crate) fn feature(self) -> &'static str {
+        match self {
+            OtlpProtocol::Grpc => "otlp-grpc",
+            OtlpProtocol::HttpProtobuf => "otlp-http",
+        }
+    }
+
+    /// Whether this build has the transport.
+    pub(crate) fn compiled(self) -> bool {
+        match self {
+            OtlpProtocol::Grpc => cfg!(feature = "otlp-grpc"),
+            OtlpProtocol::HttpProtobuf => cfg!(feature = "otlp-http"),
+        }
+    }
+
+    /// The protocol used when none is configured: `http/protobuf` (the
+    /// specification's default) when compiled in, else `grpc` when it is.
+    pub(crate) fn default_for_build() -> OtlpProtocol {
+        if !OtlpProtocol::HttpProtobuf.compiled() && OtlpProtocol::Grpc.compiled() {
+            OtlpProtocol::Grpc
+        } else {
+            OtlpProtocol::HttpProtobuf
+        }
+    }
+
+    fn default_endpoint(self) -> &'static str {
+        match self {
+            OtlpProtocol::Grpc => "http://localhost:4317",
+            OtlpProtocol::HttpProtobuf => "http://localhost:4318",
+        }
+    }
+}
+
+impl std::fmt::Display for OtlpProtocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Everything an OTLP exporter is built from, after code and environment
+/// have been resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct OtlpSettings {
+    pub(crate) protocol: OtlpProtocol,
+    /// `None`: the protocol's default.
+    pub(crate) endpoint: Option<Endpoint>,
+    pub(crate) headers: Vec<(String, String)>,
+    /// The most one export call may take, retries included.
+    pub(crate) timeout: Duration,
+}
+
+impl OtlpSettings {
+    /// The URL requests go to: for HTTP, a base URL gets `/v1/traces`.
+    pub(crate) fn url(&self) -> String {
+        let (url, per_signal) = match &self.endpoint {
+            Some(endpoint) => (endpoint.url.as_str(), endpoint.per_signal),
+            None => (self.protocol.default_endpoint(), false),
+        };
+        match self.protocol {
+            OtlpProtocol::HttpProtobuf if !per_signal => {
+                format!("{}/v1/traces", url.trim_end_matches('/'))
+            }
+            _ => url.to_owned(),
+        }
+    }
+}
+
+/// Builds the exporter `settings` describe.
+///
+/// # Errors
+/// [`PipelineError::MissingFeature`] when the transport is not compiled in;
+/// [`PipelineError::ExporterBuild`] when `opentelemetry-otlp` refuses the
+/// settings (an `https://` endpoint, a header it cannot send).
+pub(crate) fn build(settings: &OtlpSettings) -> Result<Box<dyn ErasedExporter>, PipelineError> {
+    if !settings.protocol.compiled() {
+        return Err(PipelineError::MissingFeature {
+            what: format!("OTLP over {}", settings.protocol),
+            feature: settings.protocol.feature(),
+        });
+    }
+    let url = settings.url();
+    if url.starts_with("https://") {
+        return Err(build_error(
+            settings,
+            "https:// endpoints need TLS, which trace-runtime does not compile in; \
+             send to an http:// collector or agent",
+        ));
+    }
+    match settings.protocol {
+        #[cfg(feature = "otlp-http")]
+        OtlpProtocol::HttpProtobuf => http::build(settings, url),
+        #[cfg(feature = "otlp-grpc")]
+        OtlpProtocol::Grpc => grpc::build(settings, url),
+        #[allow(unreachable_patterns)] // when both features are on
+        _ => unreachable!("checked by `compiled` above"),
+    }
+}
+
+fn build_error(settings: &OtlpSettings, reason: impl std::fmt::Display) -> PipelineError {
+    PipelineError::ExporterBuild {
+        exporter: format!("otlp ({}, {})", settings.protocol, settings.url()),
+        reason: reason.to_string(),
+    }
+}
+
+#[cfg(feature = "otlp-http")]
+mod http {
+    use opentelemetry_otlp::{Protocol, WithExportConfig as _, WithHttpConfig as _};
+
+    use super::{OtlpSettings, build_error};
+    use crate::export::{ErasedExporter, PipelineError};
+
+    pub(super) fn build(
+        settings: &OtlpSettings,
+        url: String,
+    ) -> Result<Box<dyn ErasedExporter>, PipelineError> {
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_protocol(Protocol::HttpBinary)
+            .with_endpoint(url)
+            .with_timeout(settings.timeout)
+            .with_headers(settings.headers.iter().cloned().collect())
+            .build()
+            .map_err(|error| build_error(settings, error))?;
+        Ok(Box::new(exporter))
+    }
+}
+
+#[cfg(feature = "otlp-grpc")]
+mod grpc {
+    use std::fmt;
+    use std::time::Duration;
+
+    use opentelemetry_otlp::{WithExportConfig as _, WithTonicConfig as _};
+    use opentelemetry_sdk::Resource;
+    use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+    use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+    use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
+
+    use super::{OtlpSettings, build_error};
+    use crate::export::{ErasedExporter, PipelineError};
+
+    pub(super) fn build(
+        settings: &OtlpSettings,
+        url: String,
+    ) -> Result<Box<dyn ErasedExporter>, PipelineError> {
+        let mut metadata = MetadataMap::new();
+        for (key, value) in &settings.headers {
+            let key = MetadataKey::from_bytes(key.to_ascii_lowercase().as_bytes())
+                .map_err(|e| build_error(settings, format!("header `{key}`: {e}")))?;
+            let value = MetadataValue::try_from(value.as_str())
+                .map_err(|e| build_error(settings, format!("header `{key}`: {e}")))?;
+            metadata.insert(key, value);
+        }
+        let runtime = ::tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .thread_name("trace-runtime-otlp-grpc")
+            .build()
+            .map_err(|e| build_error(settings, format!("could not start a tokio runtime: {e}")))?;
+        // tonic's lazily connecting channel spawns its worker on the runtime.
+        let inner = {
+            let _entered = runtime.enter();
+            opentelemetry_otlp::SpanExporter::builder()
+                .with_tonic()
+                .with_endpoint(url)
+                .with_timeout(settings.timeout)
+                .with_metadata(metadata)
+                .build()
+                .map_err(|error| build_error(settings, error))?
+        };
+        Ok(Box::new(GrpcExporter {
+            runtime: Some(runtime),
+            inner,
+            timeout: settings.timeout,
+        }))
+    }
+
+    /// The tonic exporter with the tokio runtime it must run in.
+    ///
+    /// Only the collector thread drives it (through `futures_executor`), so
+    /// `export` can `block_on` its own runtime: it is never polled inside
+    /// another one.
+    pub(super) struct GrpcExporter {
+        /// `Some` until dropped; taken to shut down without blocking.
+        runtime: Option<::tokio::runtime::Runtime>,
+        inner: opentelemetry_otlp::SpanExporter,
+        timeout: Duration,
+    }
+
+    impl fmt::Debug for GrpcExporter {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("GrpcExporter")
+                .field("inner", &self.inner)
+                .field("timeout", &self.timeout)
+                .finish_non_exhaustive()
+        }
+    }
+
+    impl SpanExporter for GrpcExporter {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            let Some(runtime) = &self.runtime else {
+                return Err(OTelSdkError::AlreadyShutdown);
+            };
+            runtime.block_on(async {
+                ::tokio::time::timeout(self.timeout, SpanExporter::export(&self.inner, batch))
+                    .await
+                    .unwrap_or(Err(OTelSdkError::Timeout(self.timeout)))
+            })
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            match &self.runtime {
+                Some(runtime) => {
+                    let _entered = runtime.enter();
+                    SpanExporter::shutdown_with_timeout(&self.inner, timeout)
+                }
+                None => Ok(()),
+            }
+        }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            SpanExporter::force_flush(&self.inner)
+        }
+
+        fn set_resource(&mut self, resource: &Resource) {
+            SpanExporter::set_resource(&mut self.inner, resource);
+        }
+    }
+
+    impl Drop for GrpcExporter {
+        fn drop(&mut self) {
+            // Never blocks, so dropping is safe even inside another runtime
+            // (when installing fails and the caller is async).
+            if let Some(runtime) = self.runtime.take() {
+                runtime.shutdown_background();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(protocol: OtlpProtocol, endpoint: Option<(&str, bool)>) -> OtlpSettings {
+        OtlpSettings {
+            protocol,
+            endpoint: endpoint.map(|(url, per_signal)| Endpoint {
+                url: url.to_owned(),
+                per_signal,
+            }),
+            headers: Vec::new(),
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn http_appends_the_traces_path_to_a_base_url() {
+        let base = settings(OtlpProtocol::HttpProtobuf, Some(("http://c:4318/", false)));
+        assert_eq!(base.url(), "http://c:4318/v1/traces");
+        let exact = settings(OtlpProtocol::HttpProtobuf, Some(("http://c:4318/in", true)));
+        assert_eq!(exact.url(), "http://c:4318/in");
+        assert_eq!(
+            settings(OtlpProtocol::HttpProtobuf, None).url(),
+            "http://localhost:4318/v1/traces"
+        );
+    }
+
+    #[test]
+    fn grpc_uses_the_endpoint_as_is() {
+        let base = settings(OtlpProtocol::Grpc, Some(("http://c:4317", false)));
+        assert_eq!(base.url(), "http://c:4317");
+        assert_eq!(
+            settings(OtlpProtocol::Grpc, None).url(),
+            "http://localhost:4317"
+        );
+    }
+
+    #[test]
+    fn https_endpoints_are_refused_with_a_reason() {
+        let secure = settings(OtlpProtocol::HttpProtobuf, Some(("https://c", false)));
+        match build(&secure) {
+            Err(PipelineError::ExporterBuild { reason, .. }) => {
+                assert!(reason.contains("TLS"), "{reason}");
+            }
+            Err(PipelineError::MissingFeature { .. }) => {} // built without otlp-http
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[cfg(feature = "otlp-http")]
+    #[test]
+    fn an_http_exporter_builds_without_connecting() {
+        let exporter = build(&settings(
+            OtlpProtocol::HttpProtobuf,
+            Some(("http://127.0.0.1:9", false)),
+        ));
+        assert!(exporter.is_ok(), "{exporter:?}");
+    }
+
+    #[cfg(feature = "otlp-grpc")]
+    #[test]
+    fn a_grpc_exporter_builds_without_connecting_and_fails_fast_when_nothing_listens() {
+        let mut s = settings(OtlpProtocol::Grpc, Some(("http://127.0.0.1:9", false)));
+        s.timeout = Duration::from_millis(300);
+        s.headers = vec![("X-Api-Key".to_owned(), "secret".to_owned())];
+        let exporter = build(&s).unwrap();
+        let started = std::time::Instant::now();
+        assert!(exporter.export_blocking(Vec::new()).is_err());
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[cfg(not(feature = "otlp-grpc"))]
+    #[test]
+    fn grpc_without_its_feature_names_the_feature() {
+        match build(&settings(OtlpProtocol::Grpc, None)) {
+            Err(PipelineError::MissingFeature { feature, .. }) => assert_eq!(feature, "otlp-grpc"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

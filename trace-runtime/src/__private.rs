@@ -4,13 +4,28 @@
 //! `expand.rs`: generated code names only items of this module and
 //! `::core`, so it compiles in any crate, whatever that crate shadows.
 
-pub use crate::callsite::Callsite;
+pub use crate::attributes::{Debug, Display};
+pub use crate::callsite::{Callsite, StaticAttribute, StaticValue};
 pub use crate::future::Instrumented;
 pub use crate::span::{PendingSpan, SpanGuard, StartOptions};
 pub use crate::status::observing;
 pub use opentelemetry::trace::SpanKind;
 
-pub use crate::{__traced_observe as observe, __traced_observe_try as observe_try};
+pub use crate::status::returning;
+pub use crate::{
+    __traced_observe as observe, __traced_observe_debug as observe_debug,
+    __traced_observe_display as observe_display, __traced_observe_try as observe_try,
+    __traced_observe_try_debug as observe_try_debug,
+    __traced_observe_try_display as observe_try_display, __traced_record_return as record_return,
+    __traced_record_return_debug as record_return_debug,
+    __traced_record_return_display as record_return_display,
+};
+
+/// Records an attribute on the current span: `attrs(key = expr)` and `args(name)`.
+#[inline]
+pub fn record<V: crate::AttributeValue + ?Sized>(key: &'static str, value: &V) {
+    crate::current_span::record_static_key(key, value);
+}
 
 /// `observe!(&value)`: records an `Err` in `value` on the current span.
 ///
@@ -55,4 +70,84 @@ macro_rules! __traced_observe_try {
             }
         }
     };
+}
+
+/// `observe_display!(&value)`: like `observe!`, rendering the error with `Display` (`err(%)`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __traced_observe_display {
+    ($value:expr) => {
+        $crate::__private::observing::observe_display($value)
+    };
+}
+
+/// `observe_debug!(&value)`: like `observe!`, rendering the error with `Debug` (`err(?)`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __traced_observe_debug {
+    ($value:expr) => {
+        $crate::__private::observing::observe_debug($value)
+    };
+}
+
+/// `observe_try_display!(expr)?`: `observe_try!` with `Display` rendering.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __traced_observe_try_display {
+    ($value:expr) => {
+        match $value {
+            __traced_value => {
+                $crate::__private::observing::observe_display(&__traced_value);
+                __traced_value
+            }
+        }
+    };
+}
+
+/// `observe_try_debug!(expr)?`: `observe_try!` with `Debug` rendering.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __traced_observe_try_debug {
+    ($value:expr) => {
+        match $value {
+            __traced_value => {
+                $crate::__private::observing::observe_debug(&__traced_value);
+                __traced_value
+            }
+        }
+    };
+}
+
+/// `record_return!(&value)`: records the return value (a `Result`'s `Ok`
+/// value) as `return.value`, keeping its attribute type.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __traced_record_return {
+    ($value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::returning::{ReturnOk as _, ReturnValue as _};
+        (&&$crate::__private::returning::Returned($value)).__traced_record()
+    }};
+}
+
+/// `record_return_display!(&value)`: `ret(%)`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __traced_record_return_display {
+    ($value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::returning::{ReturnOkDisplay as _, ReturnValueDisplay as _};
+        (&&$crate::__private::returning::Returned($value)).__traced_record_display()
+    }};
+}
+
+/// `record_return_debug!(&value)`: `ret(?)`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __traced_record_return_debug {
+    ($value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::returning::{ReturnOkDebug as _, ReturnValueDebug as _};
+        (&&$crate::__private::returning::Returned($value)).__traced_record_debug()
+    }};
 }

@@ -438,7 +438,14 @@ pub(crate) fn instrumentation_scope() -> &'static InstrumentationScope {
 pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> SpanData {
     let callsite = record.callsite;
     let flags = TraceFlags::new(record.ids().flags());
-    let mut attributes = Vec::with_capacity(record.attributes.len() + 3);
+    let mut attributes =
+        Vec::with_capacity(callsite.attributes.len() + record.attributes.len() + 3);
+    attributes.extend(
+        callsite
+            .attributes
+            .iter()
+            .map(crate::callsite::StaticAttribute::to_key_value),
+    );
     attributes.extend(record.attributes);
     if !callsite.function.is_empty() {
         attributes.push(KeyValue::new("code.function.name", callsite.function));

@@ -50,6 +50,16 @@ pub fn add_attribute(key: impl Into<Key>, value: impl AttributeValue) {
     });
 }
 
+/// `#[traced(attrs(..), args(..), ret)]`: a static key, no `Key` allocation.
+#[inline]
+pub(crate) fn record_static_key<V: AttributeValue + ?Sized>(key: &'static str, value: &V) {
+    on_current(|record| {
+        if let Some(value) = value.to_value() {
+            attributes::set_attribute(record, Key::from_static_str(key), value);
+        }
+    });
+}
+
 /// Sets several attributes on the current span.
 ///
 /// ```

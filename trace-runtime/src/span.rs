@@ -260,27 +260,6 @@ impl SpanGuard {
         .unwrap_or_else(SpanGuard::inert)
     }
 
-    /// Records an attribute on this span: `#[traced(attrs(..), args(..))]`.
-    /// The span is the current one while its guard is alive.
-    #[inline]
-    pub fn record(&self, key: &'static str, value: &(impl crate::AttributeValue + ?Sized)) {
-        if self.depth == INERT {
-            return;
-        }
-        let depth = self.depth;
-        context::with_local(|local| {
-            if let Some(frame) = local.stack.get_mut(depth).filter(|f| f.record.sampled) {
-                if let Some(value) = value.to_value() {
-                    crate::attributes::set_attribute(
-                        &mut frame.record,
-                        Key::from_static_str(key),
-                        value,
-                    );
-                }
-            }
-        });
-    }
-
     const fn inert() -> SpanGuard {
         SpanGuard {
             depth: INERT,
@@ -324,18 +303,6 @@ impl PendingSpan {
             return PendingSpan(None);
         }
         PendingSpan(context::with_local(|local| open(local, callsite)).flatten())
-    }
-
-    /// Records an attribute on this span before it starts running.
-    pub fn record(&mut self, key: &'static str, value: &(impl crate::AttributeValue + ?Sized)) {
-        if let Some(value) = self
-            .0
-            .as_ref()
-            .filter(|s| s.record.sampled)
-            .and_then(|_| value.to_value())
-        {
-            self.set(Key::from_static_str(key), value);
-        }
     }
 
     pub(crate) fn set(&mut self, key: Key, value: opentelemetry::Value) {

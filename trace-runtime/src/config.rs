@@ -131,6 +131,8 @@ pub(crate) struct EnvSettings {
     pub(crate) attribute_count_limit: Option<usize>,
     /// `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, else `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`.
     pub(crate) attribute_value_length_limit: Option<usize>,
+    /// `OTEL_SPAN_EVENT_COUNT_LIMIT`.
+    pub(crate) event_count_limit: Option<usize>,
     /// Values that could not be used, in the order read.
     pub(crate) problems: Vec<Problem>,
 }
@@ -173,6 +175,7 @@ impl EnvSettings {
                 "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
                 "no limit",
             ),
+            event_count_limit: reader.count("OTEL_SPAN_EVENT_COUNT_LIMIT", 0, "128"),
             problems: Vec::new(),
         };
         EnvSettings {
@@ -815,6 +818,10 @@ mod tests {
         ]);
         assert_eq!(settings.attribute_count_limit, Some(64));
         assert_eq!(settings.attribute_value_length_limit, Some(256));
+        assert_eq!(
+            read(&[("OTEL_SPAN_EVENT_COUNT_LIMIT", "5")]).event_count_limit,
+            Some(5)
+        );
         let settings = read(&[
             ("OTEL_ATTRIBUTE_COUNT_LIMIT", "64"),
             ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "0"),

@@ -242,8 +242,9 @@ impl PipelineBuilder {
     /// | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | spans per export call | 512 |
     /// | `OTEL_BSP_SCHEDULE_DELAY` | ms a span waits at most before export | 5000 |
     /// | `OTEL_BSP_EXPORT_TIMEOUT` | ms an export or the exporters' shutdown may take | 30000 |
-    /// | `OTEL_[SPAN_]ATTRIBUTE_COUNT_LIMIT` | [`SpanLimits::attribute_count`] (not enforced yet) | 128 |
-    /// | `OTEL_[SPAN_]ATTRIBUTE_VALUE_LENGTH_LIMIT` | [`SpanLimits::attribute_value_length`] (not enforced yet) | none |
+    /// | `OTEL_[SPAN_]ATTRIBUTE_COUNT_LIMIT` | [`SpanLimits::attribute_count`] | 128 |
+    /// | `OTEL_[SPAN_]ATTRIBUTE_VALUE_LENGTH_LIMIT` | [`SpanLimits::attribute_value_length`], bytes | none |
+    /// | `OTEL_SPAN_EVENT_COUNT_LIMIT` | [`SpanLimits::event_count`] | 128 |
     ///
     /// Empty values count as unset. The default exporter is the console tree
     /// rather than the specification's `otlp`, so a program run by hand
@@ -535,9 +536,9 @@ impl PipelineBuilder {
         self
     }
 
-    /// Sets the attribute limits (like `OTEL_ATTRIBUTE_COUNT_LIMIT` and
-    /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`). **Stored and validated, not
-    /// enforced yet**: see [`SpanLimits`].
+    /// Sets the limits on attributes and events per span (like
+    /// `OTEL_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` and
+    /// `OTEL_SPAN_EVENT_COUNT_LIMIT`); see [`SpanLimits`].
     ///
     /// ```
     /// use trace_runtime::{Pipeline, SpanLimits};
@@ -567,6 +568,9 @@ impl PipelineBuilder {
             }
             if let Some(length) = env.attribute_value_length_limit {
                 limits.attribute_value_length = Some(length);
+            }
+            if let Some(count) = env.event_count_limit {
+                limits.event_count = count;
             }
         }
         limits
@@ -959,8 +963,7 @@ impl Pipeline {
         &self.resource
     }
 
-    /// The span limits configured (validated and stored; not enforced yet,
-    /// see [`SpanLimits`]).
+    /// The span limits in force (see [`SpanLimits`]).
     ///
     /// ```
     /// # use trace_runtime::{ConsoleExporter, Pipeline, SpanLimits};
@@ -992,6 +995,7 @@ impl Drop for Pipeline {
         collect::close_gate();
         collect::request_shutdown();
         let _ = collector.join();
+        limits::install(SpanLimits::default());
         let stats = PipelineStats::read();
         if stats.dropped > 0 {
             eprintln!("trace-runtime: shut down; {stats}");

@@ -42,7 +42,7 @@
 //! | `config` | the `OTEL_*` environment read into settings ([`init`], [`TracesExporter`]) |
 //! | `resource` | the Resource: `service.name`, [`process_nonce`] as `service.instance.id`, host, pid |
 //! | `otlp` | OTLP over HTTP/protobuf (feature `otlp-http`, default) and gRPC (`otlp-grpc`) ([`OtlpProtocol`]) |
-//! | `limits` | [`SpanLimits`], parsed and stored (enforced by the recording path later) |
+//! | `limits` | [`SpanLimits`] from the environment or code, handed to `attributes` at install |
 //! | `console` | [`ConsoleExporter`]: traces as trees on the terminal |
 //! | [`testing`] | span capture for tests (feature `testing`) |
 

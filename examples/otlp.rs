@@ -2,7 +2,8 @@
 //!
 //! One `checkout` request, traced end to end: nested sync and async calls,
 //! an `Err` that is handled (the failed span has status Error, its caller
-//! does not), and work handed to another thread. It is set up with the one
+//! does not), and work handed to another thread within the same trace. It
+//! is set up with the one
 //! line a service needs, `trace_runtime::init()`, so the `OTEL_*`
 //! environment decides where the trace goes:
 //!
@@ -22,16 +23,17 @@
 //! │  └─ fetch_prices   client   (async)
 //! ├─ charge_card                error: card declined
 //! ├─ charge_card                (the retry, Ok)
-//! └─ render_receipt             (its checksum runs on a scoped thread)
+//! └─ render_receipt
+//!    └─ checksum                (on another thread)
 //! ```
 //!
-//! **Thread hand-off.** `render_receipt` computes its checksum on a scoped
-//! thread that it joins before returning, so that work is timed inside the
-//! `render_receipt` span. The thread is passed nothing: a `#[traced]`
-//! function called *on* it would start a new trace, because a new thread has
-//! no current span, until the context is handed over explicitly with the
-//! propagation API (`propagate_context`). Until then, keep traced calls on
-//! the thread that owns the span, as here.
+//! **Thread hand-off.** A new thread has no current span, so a traced call
+//! on it would start a new trace. `render_receipt` hands its context over
+//! with `trace_runtime::thread::spawn` (`std::thread::spawn` that carries
+//! the caller's context; `propagate_context()` and
+//! `with_propagated_context` do the same for pools and scoped threads), so
+//! `checksum` is its child in the same trace, and joins the thread before
+//! it returns: the span tree stays bounded.
 //!
 //! At the end the example prints the pipeline's counters. With no collector
 //! listening it still finishes promptly (each export gives up after
@@ -85,19 +87,22 @@ fn charge_card(amount: u64) -> Result<(), CardDeclined> {
     }
 }
 
+/// Runs on a worker thread, as a child of `render_receipt`.
+#[traced]
+fn checksum(prices: &[u64]) -> u64 {
+    prices
+        .iter()
+        .fold(17_u64, |hash, price| hash.wrapping_mul(31) ^ price)
+}
+
 #[traced]
 fn render_receipt(prices: &[u64]) -> String {
-    // The hand-off: a scoped thread, joined before this span ends.
-    let checksum = std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                prices
-                    .iter()
-                    .fold(17_u64, |hash, price| hash.wrapping_mul(31) ^ price)
-            })
-            .join()
-            .expect("the checksum thread does not panic")
-    });
+    // The hand-off: the thread carries this span as its context, and is
+    // joined before this span ends.
+    let owned = prices.to_vec();
+    let checksum = trace_runtime::thread::spawn(move || checksum(&owned))
+        .join()
+        .expect("the checksum thread does not panic");
     format!("{} items, checksum {checksum:x}", prices.len())
 }
 

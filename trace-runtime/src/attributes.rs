@@ -238,7 +238,6 @@ static VALUE_LENGTH: AtomicUsize = AtomicUsize::new(usize::MAX);
 
 /// Installs limits: attributes and events per span, and the longest string
 /// value in bytes (`None`: unlimited).
-#[allow(dead_code)] // installed by the pipeline builder once it reads the limits configuration
 pub(crate) fn install_limits(
     attribute_count: usize,
     event_count: usize,
@@ -247,6 +246,11 @@ pub(crate) fn install_limits(
     ATTRIBUTE_COUNT.store(attribute_count, Ordering::Relaxed);
     EVENT_COUNT.store(event_count, Ordering::Relaxed);
     VALUE_LENGTH.store(value_length.unwrap_or(usize::MAX), Ordering::Relaxed);
+}
+
+/// The most attributes one span may carry.
+pub(crate) fn attribute_count_limit() -> usize {
+    ATTRIBUTE_COUNT.load(Ordering::Relaxed)
 }
 
 /// Adds (or replaces) an attribute on `record`, within the limits.

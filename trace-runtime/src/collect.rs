@@ -119,12 +119,11 @@ fn deliver_to_sinks(ended: &mut Vec<SpanRecord>) {
                 // The sink must not own itself through its records: keep only
                 // what the exported span needs from the scope.
                 record.scope = record.scope.take().and_then(|scope| {
-                    (!scope.trace_state.is_empty()).then(|| {
-                        std::sync::Arc::new(crate::context::Scope {
-                            trace_state: scope.trace_state.clone(),
-                            ..crate::context::Scope::default()
-                        })
-                    })
+                    let kept = crate::context::Scope {
+                        sink: None,
+                        ..crate::context::Scope::copy_of(Some(&scope))
+                    };
+                    (!kept.is_empty()).then(|| std::sync::Arc::new(kept))
                 });
                 lock(&sink.spans).push(record);
             }
@@ -320,7 +319,9 @@ pub(crate) fn run_collector(exporters: &[Box<dyn ErasedExporter>], config: &Batc
         };
         for mut batch in batches {
             for record in batch.drain(..) {
-                pending.push(to_span_data(record, scope));
+                let span = to_span_data(record, scope);
+                crate::hooks::on_end(&span);
+                pending.push(span);
                 if pending.len() >= config.max_export_batch_size {
                     export(exporters, &mut pending, &mut reporter);
                 }
@@ -438,8 +439,17 @@ pub(crate) fn instrumentation_scope() -> &'static InstrumentationScope {
 pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> SpanData {
     let callsite = record.callsite;
     let flags = TraceFlags::new(record.ids().flags());
-    let mut attributes =
-        Vec::with_capacity(callsite.attributes.len() + record.attributes.len() + 3);
+    let identity = record
+        .scope
+        .as_ref()
+        .and_then(|s| s.identity.as_deref())
+        .unwrap_or(&[]);
+    let mut attributes = Vec::with_capacity(
+        identity.len() + callsite.attributes.len() + record.attributes.len() + 3,
+    );
+    // Identity first: limits drop from the end, never the component's identity.
+    let identity_len = identity.len();
+    attributes.extend(identity.iter().cloned());
     attributes.extend(
         callsite
             .attributes
@@ -453,6 +463,16 @@ pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> 
     if !callsite.file.is_empty() {
         attributes.push(KeyValue::new("code.file.path", callsite.file));
         attributes.push(KeyValue::new("code.line.number", i64::from(callsite.line)));
+    }
+    // The limit covers identity and code attributes too; what does not fit
+    // is dropped from the end (never the identity) and counted.
+    let limit = crate::attributes::attribute_count_limit().max(identity_len);
+    let mut dropped_attributes = record.dropped_attributes;
+    if attributes.len() > limit {
+        let excess = attributes.len() - limit;
+        attributes.truncate(limit);
+        dropped_attributes =
+            dropped_attributes.saturating_add(u32::try_from(excess).unwrap_or(u32::MAX));
     }
     let mut events = SpanEvents::default();
     events.events = record.events;
@@ -479,7 +499,7 @@ pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> 
         start_time: crate::clock::to_system_time(record.start),
         end_time: crate::clock::to_system_time(record.end),
         attributes,
-        dropped_attributes_count: record.dropped_attributes,
+        dropped_attributes_count: dropped_attributes,
         events,
         links,
         status: record.status,

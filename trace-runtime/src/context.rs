@@ -16,6 +16,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use opentelemetry::KeyValue;
 use opentelemetry::baggage::Baggage;
 
 use crate::sampler::Decider;
@@ -68,6 +69,9 @@ pub(crate) struct Scope {
     pub(crate) sink: Option<Arc<crate::collect::Sink>>,
     /// Overrides the process-wide sampler for roots started under this scope.
     pub(crate) sampler: Option<Decider>,
+    /// Identity attributes stamped first on every span started under this
+    /// scope (see [`crate::identity`]).
+    pub(crate) identity: Option<Arc<[KeyValue]>>,
     /// The vendor state of the trace from the remote parent: a validated,
     /// normalized `tracestate` header value, empty when there is none.
     pub(crate) trace_state: String,
@@ -88,14 +92,37 @@ impl Scope {
             }
         }
         let scope = Scope {
-            sink: local.and_then(|l| l.sink.clone()),
-            sampler: local.and_then(|l| l.sampler),
             trace_state: remote.map(|r| r.trace_state.clone()).unwrap_or_default(),
             baggage: remote.and_then(|r| r.baggage.clone()),
+            ..Scope::local_part(local.map(Arc::as_ref))
         };
-        let is_empty =
-            scope.sink.is_none() && scope.sampler.is_none() && !scope.carries_trace_state();
-        (!is_empty).then(|| Arc::new(scope))
+        (!scope.is_empty()).then(|| Arc::new(scope))
+    }
+
+    /// A scope with only the local settings of `scope`.
+    pub(crate) fn local_part(scope: Option<&Scope>) -> Scope {
+        Scope {
+            sink: scope.and_then(|s| s.sink.clone()),
+            sampler: scope.and_then(|s| s.sampler),
+            identity: scope.and_then(|s| s.identity.clone()),
+            ..Scope::default()
+        }
+    }
+
+    /// A copy of `scope` (or an empty one) with its trace settings too.
+    pub(crate) fn copy_of(scope: Option<&Scope>) -> Scope {
+        Scope {
+            trace_state: scope.map(|s| s.trace_state.clone()).unwrap_or_default(),
+            baggage: scope.and_then(|s| s.baggage.clone()),
+            ..Scope::local_part(scope)
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.sink.is_none()
+            && self.sampler.is_none()
+            && self.identity.is_none()
+            && !self.carries_trace_state()
     }
 
     /// Whether the trace settings (tracestate, baggage) are set.

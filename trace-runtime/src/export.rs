@@ -219,6 +219,7 @@ pub struct PipelineBuilder {
     disabled: Option<bool>,
     env: Option<EnvSettings>,
     strict: bool,
+    hooks: Vec<std::sync::Arc<dyn crate::hooks::SpanHook>>,
 }
 
 impl PipelineBuilder {
@@ -536,6 +537,35 @@ impl PipelineBuilder {
         self
     }
 
+    /// Registers a [`SpanHook`](crate::hooks::SpanHook): `on_start` runs as
+    /// each recorded span starts, `on_end` with each finished span before
+    /// export. A hook that panics is contained and counted
+    /// ([`hooks::hook_panics`](crate::hooks::hook_panics)).
+    ///
+    /// ```
+    /// use trace_runtime::hooks::{SpanHook, StartingSpan};
+    /// use trace_runtime::{otel::KeyValue, ConsoleExporter, Pipeline};
+    ///
+    /// #[derive(Debug)]
+    /// struct Tenant;
+    /// impl SpanHook for Tenant {
+    ///     fn on_start(&self, span: &mut StartingSpan<'_>) {
+    ///         span.set_attribute(KeyValue::new("tenant", "acme"));
+    ///     }
+    /// }
+    ///
+    /// let pipeline = Pipeline::builder()
+    ///     .with_exporter(ConsoleExporter::new())
+    ///     .with_hook(Tenant)
+    ///     .install()
+    ///     .unwrap();
+    /// # drop(pipeline);
+    /// ```
+    pub fn with_hook(mut self, hook: impl crate::hooks::SpanHook) -> Self {
+        self.hooks.push(std::sync::Arc::new(hook));
+        self
+    }
+
     /// Sets the limits on attributes and events per span (like
     /// `OTEL_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` and
     /// `OTEL_SPAN_EVENT_COUNT_LIMIT`); see [`SpanLimits`].
@@ -598,7 +628,8 @@ impl PipelineBuilder {
     /// when [`strict`](Self::strict), the first of
     /// [`PipelineError::InvalidSetting`], [`PipelineError::MissingFeature`]
     /// and [`PipelineError::ExporterBuild`] found.
-    pub fn install(self) -> Result<Pipeline, PipelineError> {
+    pub fn install(mut self) -> Result<Pipeline, PipelineError> {
+        let hooks = std::mem::take(&mut self.hooks);
         let strict = self.strict;
         let plan = self.resolve();
         if strict && let Some(problem) = plan.problems.first() {
@@ -640,6 +671,7 @@ impl PipelineBuilder {
         }
         sampler::install(Decider::from_sampler(&sampler));
         limits::install(span_limits);
+        crate::hooks::install(hooks);
         let config = batch.clone();
         let collector = std::thread::Builder::new()
             .name("trace-runtime-collector".into())
@@ -996,6 +1028,7 @@ impl Drop for Pipeline {
         collect::request_shutdown();
         let _ = collector.join();
         limits::install(SpanLimits::default());
+        crate::hooks::install(Vec::new());
         let stats = PipelineStats::read();
         if stats.dropped > 0 {
             eprintln!("trace-runtime: shut down; {stats}");

@@ -37,6 +37,8 @@
 //! | `status` | `Err`, panic and cancellation → span status ([`CANCELLED_ATTRIBUTE`]) |
 //! | `collect` | hand-off of ended spans to the collector thread, conversion to `SpanData` |
 //! | [`propagation`] | hand-off across threads, tasks ([`thread`], `tokio`) and processes (W3C carriers) |
+//! | [`identity`] | attributes stamped on every span of a scope (components) |
+//! | [`hooks`] | [`SpanHook`](hooks::SpanHook): code run as spans start and end |
 //! | `interop` | the OpenTelemetry API's context, both ways |
 //! | `export` | [`Pipeline`]: exporters, sampler, resource, shutdown |
 //! | `config` | the `OTEL_*` environment read into settings ([`init`], [`TracesExporter`]) |
@@ -58,6 +60,8 @@ mod context;
 mod current_span;
 mod export;
 mod future;
+pub mod hooks;
+pub mod identity;
 mod ids;
 mod interop;
 mod limits;
@@ -89,6 +93,7 @@ pub use current_span::{
 };
 pub use export::init;
 pub use export::{Pipeline, PipelineBuilder, PipelineError, PipelineStats};
+pub use identity::{current_identity, with_identity, with_identity_replaced};
 pub use interop::current_otel_context;
 pub use limits::SpanLimits;
 pub use otlp::OtlpProtocol;

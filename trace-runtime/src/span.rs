@@ -110,7 +110,7 @@ pub(crate) fn open_under(parent: &Current, callsite: &'static Callsite) -> Optio
         }
     };
     let start = clock::now();
-    Some(OpenSpan {
+    let mut span = OpenSpan {
         record: SpanRecord {
             trace_id,
             span_id: ids::new_span_id(),
@@ -131,7 +131,9 @@ pub(crate) fn open_under(parent: &Current, callsite: &'static Callsite) -> Optio
             scope: scope.cloned(),
         },
         scope: scope.cloned(),
-    })
+    };
+    crate::hooks::on_start(&mut span);
+    Some(span)
 }
 
 /// How a span chooses its parent and links, from `#[traced(parent = .., root, link = ..)]`.

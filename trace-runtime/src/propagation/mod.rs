@@ -104,12 +104,9 @@ impl PropagatedContext {
     /// ```
     #[must_use]
     pub fn with_baggage(&self, baggage: Baggage) -> PropagatedContext {
-        let old = self.context.scope.as_deref();
         let scope = Scope {
-            sink: old.and_then(|s| s.sink.clone()),
-            sampler: old.and_then(|s| s.sampler),
-            trace_state: old.map(|s| s.trace_state.clone()).unwrap_or_default(),
             baggage: Some(Arc::new(baggage)),
+            ..Scope::copy_of(self.context.scope.as_deref())
         };
         PropagatedContext {
             context: Current {
@@ -127,6 +124,19 @@ impl PropagatedContext {
         F: FnOnce() -> R + Send + 'static,
     {
         move || with_propagated_context(&self, f)
+    }
+
+    /// A local handle for `context`.
+    pub(crate) fn from_current(context: Current) -> PropagatedContext {
+        PropagatedContext {
+            context,
+            remote: false,
+        }
+    }
+
+    /// The context this handle carries.
+    pub(crate) fn current(&self) -> &Current {
+        &self.context
     }
 
     /// The context to make current when entering this handle from a

@@ -1,0 +1,168 @@
+//! Span hooks: code that runs when spans start and end.
+//!
+//! A [`SpanHook`] is the runtime's equivalent of an OpenTelemetry
+//! `SpanProcessor` and of the start/stop telemetry events of the Elixir
+//! seed. `on_start` runs on the calling thread as the span opens and may add
+//! attributes (it sees the span's identity and parent); `on_end` runs on the
+//! collector thread with the finished, read-only `SpanData`, so it adds
+//! nothing to the instrumented call's latency.
+//!
+//! A hook that panics is contained: the panic is caught, counted
+//! ([`hook_panics`]), and the instrumented call and the pipeline carry on.
+//! With no hook registered, the cost is one relaxed atomic load per span.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use opentelemetry::KeyValue;
+use opentelemetry::trace::{SpanId, SpanKind, TraceId};
+use opentelemetry_sdk::trace::SpanData;
+
+use crate::span::OpenSpan;
+
+/// Runs when spans start and end. Register with
+/// [`PipelineBuilder::with_hook`](crate::PipelineBuilder::with_hook).
+///
+/// ```
+/// use trace_runtime::hooks::{SpanHook, StartingSpan};
+/// use trace_runtime::otel::KeyValue;
+/// use trace_runtime::otel_sdk::trace::SpanData;
+///
+/// #[derive(Debug)]
+/// struct Region;
+///
+/// impl SpanHook for Region {
+///     fn on_start(&self, span: &mut StartingSpan<'_>) {
+///         span.set_attribute(KeyValue::new("cloud.region", "eu-west-1"));
+///     }
+///     fn on_end(&self, span: &SpanData) {
+///         if span.end_time.duration_since(span.start_time).unwrap_or_default().as_secs() > 1 {
+///             eprintln!("slow span: {}", span.name);
+///         }
+///     }
+/// }
+/// ```
+pub trait SpanHook: Send + Sync + std::fmt::Debug + 'static {
+    /// Called on the calling thread when a recorded span starts.
+    fn on_start(&self, span: &mut StartingSpan<'_>) {
+        let _ = span;
+    }
+
+    /// Called on the collector thread with each finished span, before export.
+    fn on_end(&self, span: &SpanData) {
+        let _ = span;
+    }
+}
+
+/// A span as it starts: its ids, name, identity, and a way to add attributes.
+#[derive(Debug)]
+pub struct StartingSpan<'a> {
+    span: &'a mut OpenSpan,
+}
+
+impl StartingSpan<'_> {
+    /// The span's name.
+    pub fn name(&self) -> &str {
+        self.span
+            .record
+            .name
+            .as_deref()
+            .unwrap_or(self.span.record.callsite.name)
+    }
+
+    /// The span's kind.
+    pub fn kind(&self) -> &SpanKind {
+        &self.span.record.callsite.kind
+    }
+
+    /// The trace id.
+    pub fn trace_id(&self) -> TraceId {
+        TraceId::from(self.span.record.trace_id)
+    }
+
+    /// The span id.
+    pub fn span_id(&self) -> SpanId {
+        SpanId::from(self.span.record.span_id)
+    }
+
+    /// The parent span id (`SpanId::INVALID` for a root).
+    pub fn parent_span_id(&self) -> SpanId {
+        SpanId::from(self.span.record.parent_span_id)
+    }
+
+    /// Whether the parent is in another process.
+    pub fn parent_is_remote(&self) -> bool {
+        self.span.record.parent_remote
+    }
+
+    /// The identity attributes the span will carry.
+    pub fn identity(&self) -> &[KeyValue] {
+        self.span
+            .scope
+            .as_ref()
+            .and_then(|s| s.identity.as_deref())
+            .unwrap_or(&[])
+    }
+
+    /// Adds (or replaces) an attribute, within the span limits.
+    pub fn set_attribute(&mut self, attribute: KeyValue) {
+        crate::attributes::set_attribute(&mut self.span.record, attribute.key, attribute.value);
+    }
+}
+
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+static HOOKS: RwLock<Option<Arc<[Arc<dyn SpanHook>]>>> = RwLock::new(None);
+static PANICS: AtomicU64 = AtomicU64::new(0);
+
+/// How many hook calls panicked (and were contained) since the process started.
+///
+/// ```
+/// assert_eq!(trace_runtime::hooks::hook_panics(), 0);
+/// ```
+pub fn hook_panics() -> u64 {
+    PANICS.load(Ordering::Relaxed)
+}
+
+/// Installs the pipeline's hooks (an empty list uninstalls them).
+pub(crate) fn install(hooks: Vec<Arc<dyn SpanHook>>) {
+    let active = !hooks.is_empty();
+    *HOOKS.write().unwrap_or_else(PoisonError::into_inner) = active.then(|| hooks.into());
+    ACTIVE.store(active, Ordering::Release);
+}
+
+fn installed() -> Option<Arc<[Arc<dyn SpanHook>]>> {
+    HOOKS.read().unwrap_or_else(PoisonError::into_inner).clone()
+}
+
+/// Runs `on_start` hooks for a span that just opened.
+#[inline]
+pub(crate) fn on_start(span: &mut OpenSpan) {
+    if ACTIVE.load(Ordering::Relaxed) && span.record.sampled {
+        run_on_start(span);
+    }
+}
+
+#[inline(never)]
+fn run_on_start(span: &mut OpenSpan) {
+    let Some(hooks) = installed() else { return };
+    for hook in hooks.iter() {
+        let mut starting = StartingSpan { span: &mut *span };
+        if catch_unwind(AssertUnwindSafe(|| hook.on_start(&mut starting))).is_err() {
+            PANICS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Runs `on_end` hooks for a finished span (collector thread).
+pub(crate) fn on_end(span: &SpanData) {
+    if !ACTIVE.load(Ordering::Relaxed) {
+        return;
+    }
+    let Some(hooks) = installed() else { return };
+    for hook in hooks.iter() {
+        if catch_unwind(AssertUnwindSafe(|| hook.on_end(span))).is_err() {
+            PANICS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}

@@ -84,6 +84,16 @@ pub async fn capture_future<F: Future>(future: F) -> (F::Output, Spans) {
     (output, capture.finish())
 }
 
+/// How many spans are open on this thread right now: 0 after any
+/// instrumented code has returned, whatever happened inside it.
+///
+/// ```
+/// assert_eq!(trace_runtime::testing::open_spans(), 0);
+/// ```
+pub fn open_spans() -> usize {
+    context::with_local(|local| local.stack.len()).unwrap_or(0)
+}
+
 struct Capture {
     sink: Arc<Sink>,
     scope: Arc<Scope>,

@@ -15,7 +15,7 @@
 //! `CI` variable set), so CI can never skip them silently.
 
 use std::fs;
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -34,7 +34,10 @@ pub(crate) fn skip_or_fail(test: &str, why: &str) {
         "{test}: {why}. CI must run the end-to-end tests: install rotel with \
          `python3 -m pip install --pre rotel` or set ROTEL_BIN"
     );
-    eprintln!(
+    // Straight to the file descriptor: the test harness captures
+    // `eprintln!` of passing tests, and this must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
         "\n{bar}\n!! SKIPPED {test}: {why}.\n!! Install the collector to run it: \
          python3 -m pip install --pre rotel   (or set ROTEL_BIN)\n{bar}\n",
         bar = "!".repeat(78)

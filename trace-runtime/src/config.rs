@@ -48,6 +48,10 @@ pub enum TracesExporter {
 
 impl TracesExporter {
     /// The name used in `OTEL_TRACES_EXPORTER`.
+    ///
+    /// ```
+    /// assert_eq!(trace_runtime::TracesExporter::Otlp.name(), "otlp");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             TracesExporter::Otlp => "otlp",

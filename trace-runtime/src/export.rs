@@ -93,6 +93,21 @@ pub fn init() -> Result<Pipeline, PipelineError> {
 }
 
 /// Why a pipeline could not be installed.
+///
+/// ```
+/// use trace_runtime::{Pipeline, PipelineError};
+///
+/// let installed = Pipeline::builder()
+///     .from_env_with(|name| (name == "OTEL_BSP_MAX_QUEUE_SIZE").then(|| "lots".to_owned()))
+///     .strict()
+///     .install();
+/// match installed {
+///     Err(PipelineError::InvalidSetting { variable, value, .. }) => {
+///         assert_eq!((variable.as_str(), value.as_str()), ("OTEL_BSP_MAX_QUEUE_SIZE", "lots"));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PipelineError {

@@ -46,11 +46,26 @@ pub struct SpanLimits {
 
 impl SpanLimits {
     /// The OpenTelemetry default attribute count limit.
+    ///
+    /// ```
+    /// # use trace_runtime::SpanLimits;
+    /// assert_eq!(SpanLimits::default().attribute_count, SpanLimits::DEFAULT_ATTRIBUTE_COUNT);
+    /// ```
     pub const DEFAULT_ATTRIBUTE_COUNT: usize = 128;
     /// The OpenTelemetry default event count limit.
+    ///
+    /// ```
+    /// # use trace_runtime::SpanLimits;
+    /// assert_eq!(SpanLimits::default().event_count, SpanLimits::DEFAULT_EVENT_COUNT);
+    /// ```
     pub const DEFAULT_EVENT_COUNT: usize = 128;
 
     /// Sets the most attributes a span keeps.
+    ///
+    /// ```
+    /// # use trace_runtime::SpanLimits;
+    /// assert_eq!(SpanLimits::default().with_attribute_count(8).attribute_count, 8);
+    /// ```
     #[must_use]
     pub fn with_attribute_count(mut self, count: usize) -> SpanLimits {
         self.attribute_count = count;
@@ -58,6 +73,12 @@ impl SpanLimits {
     }
 
     /// Sets the longest string attribute value, in bytes (`None`: no limit).
+    ///
+    /// ```
+    /// # use trace_runtime::SpanLimits;
+    /// let limits = SpanLimits::default().with_attribute_value_length(Some(256));
+    /// assert_eq!(limits.attribute_value_length, Some(256));
+    /// ```
     #[must_use]
     pub fn with_attribute_value_length(mut self, length: Option<usize>) -> SpanLimits {
         self.attribute_value_length = length;
@@ -65,6 +86,11 @@ impl SpanLimits {
     }
 
     /// Sets the most events a span keeps.
+    ///
+    /// ```
+    /// # use trace_runtime::SpanLimits;
+    /// assert_eq!(SpanLimits::default().with_event_count(16).event_count, 16);
+    /// ```
     #[must_use]
     pub fn with_event_count(mut self, count: usize) -> SpanLimits {
         self.event_count = count;

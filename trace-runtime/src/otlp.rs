@@ -53,6 +53,12 @@ pub enum OtlpProtocol {
 
 impl OtlpProtocol {
     /// The name used in `OTEL_EXPORTER_OTLP_PROTOCOL`.
+    ///
+    /// ```
+    /// use trace_runtime::OtlpProtocol;
+    /// assert_eq!(OtlpProtocol::HttpProtobuf.name(), "http/protobuf");
+    /// assert_eq!(OtlpProtocol::Grpc.to_string(), "grpc");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             OtlpProtocol::Grpc => "grpc",

@@ -1,16 +1,21 @@
 //! The arguments of `#[traced(...)]`: what a user may write between the
 //! parentheses, parsed into [`Args`].
 //!
-//! Parsing is a `lookahead1` loop over `key = value` pairs separated by
-//! commas. Every key is a custom keyword (see [`kw`]), so an unknown key, a
-//! repeated key or a value of the wrong shape becomes a [`syn::Error`] on the
-//! offending token with a message that says what to write instead. Nothing
-//! here looks at the function: that is `validate`'s job.
+//! Parsing is a `lookahead1` loop over arguments separated by commas: `key =
+//! value` pairs, `key(..)` lists and bare flags. Every key is a custom
+//! keyword (see [`kw`]), so an unknown key, a repeated key or a value of the
+//! wrong shape becomes a [`syn::Error`] on the offending token with a
+//! message that says what to write instead. The entries of `attrs(..)` and
+//! `args(..)` are parsed by `attributes`. Nothing here looks at the
+//! function: checks that need it (does `args` name real parameters, does
+//! `ret` have a value to record) are `validate`'s job.
 
 use proc_macro2::Span;
 use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream};
-use syn::{Ident, LitBool, LitStr, Path, PathSegment, Token};
+use syn::{Expr, Ident, LitBool, LitStr, Path, PathSegment, Token};
+
+use crate::attributes::{self, Field, Render};
 
 /// The custom keywords of the argument list.
 ///
@@ -19,10 +24,20 @@ pub(crate) mod kw {
     syn::custom_keyword!(name);
     syn::custom_keyword!(kind);
     syn::custom_keyword!(err);
+    syn::custom_keyword!(attrs);
+    syn::custom_keyword!(args);
+    syn::custom_keyword!(ret);
+    syn::custom_keyword!(parent);
+    syn::custom_keyword!(root);
+    syn::custom_keyword!(link);
+    syn::custom_keyword!(follows_from);
 }
 
 /// Every accepted argument, in the form the error messages show it.
-const VALID_ARGUMENTS: &str = "`name = \"...\"`, `kind = ...`, `err = false`, `crate = path`";
+const VALID_ARGUMENTS: &str = "`name = \"...\"`, `kind = ...`, `attrs(key = value, ..)`, \
+                               `args(param, ..)`, `ret`, `err = false`, `err(%)`, `err(?)`, \
+                               `parent = expr`, `root`, `link = expr`, `follows_from = expr`, \
+                               `crate = path`";
 
 /// The span kinds `kind = ...` accepts, as (keyword, `SpanKind` variant).
 const KINDS: [(&str, &str); 5] = [
@@ -34,17 +49,31 @@ const KINDS: [(&str, &str); 5] = [
 ];
 
 /// The parsed arguments of one `#[traced(...)]`. Absent arguments are
-/// `None`; the defaults are applied by the accessors.
+/// `None` (or empty); the defaults are applied by the accessors.
 #[derive(Default)]
 pub(crate) struct Args {
     /// `name = "literal"` or `name = some::CONST`.
     name: Option<SpanName>,
     /// `kind = client`: the `SpanKind` variant, spanned at the user's keyword.
     kind: Option<Ident>,
-    /// `err = false` turns off recording of `Err` results.
-    err: Option<LitBool>,
+    /// `err = false`, `err = true`, `err(%)`, `err(?)`.
+    err: Option<ErrorRecording>,
     /// `crate = path`: where the runtime lives.
     krate: Option<Path>,
+    /// `attrs(..)` was given (its entries are in `fields`).
+    attrs: Option<kw::attrs>,
+    /// `args(..)` was given (its entries are in `fields`).
+    args: Option<kw::args>,
+    /// The entries of `attrs(..)` and `args(..)`, in the order written.
+    fields: Vec<Field>,
+    /// `ret`, `ret(%)`, `ret(?)`.
+    ret: Option<Ret>,
+    /// `parent = expr`.
+    parent: Option<(kw::parent, Expr)>,
+    /// `root`.
+    root: Option<kw::root>,
+    /// `link = expr` and `follows_from = expr`, in the order written.
+    links: Vec<Expr>,
 }
 
 /// The span name: a literal, or a path to a `&'static str` constant.
@@ -53,6 +82,22 @@ pub(crate) enum SpanName {
     Literal(LitStr),
     /// `name = spans::DB_QUERY`.
     Const(Path),
+}
+
+/// What `err` says about recording `Err` results.
+enum ErrorRecording {
+    /// `err = true` / `err = false`.
+    Enabled(LitBool),
+    /// `err(%)` / `err(?)`.
+    Rendered(Render),
+}
+
+/// `ret`, `ret(%)` or `ret(?)`.
+pub(crate) struct Ret {
+    /// The `ret` keyword, for errors about it.
+    pub(crate) keyword: kw::ret,
+    /// How the value is recorded.
+    pub(crate) render: Render,
 }
 
 impl Args {
@@ -69,10 +114,45 @@ impl Args {
             .unwrap_or_else(|| Ident::new("Internal", Span::call_site()))
     }
 
-    /// Whether an `Err` leaving the function is recorded (`err = false`
-    /// turns it off).
-    pub(crate) fn record_errors(&self) -> bool {
-        self.err.as_ref().is_none_or(|err| err.value)
+    /// How an `Err` leaving the function is rendered, or `None` when
+    /// `err = false` turns recording off.
+    pub(crate) fn error_render(&self) -> Option<Render> {
+        match &self.err {
+            None => Some(Render::Value),
+            Some(ErrorRecording::Enabled(enabled)) => enabled.value.then_some(Render::Value),
+            Some(ErrorRecording::Rendered(render)) => Some(*render),
+        }
+    }
+
+    /// The attributes of `attrs(..)` and `args(..)`, in the order written.
+    pub(crate) fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// `ret`, if given.
+    pub(crate) fn ret(&self) -> Option<&Ret> {
+        self.ret.as_ref()
+    }
+
+    /// `parent = expr`, if given.
+    pub(crate) fn parent(&self) -> Option<&Expr> {
+        self.parent.as_ref().map(|(_, expr)| expr)
+    }
+
+    /// Whether `root` was given.
+    pub(crate) fn root(&self) -> bool {
+        self.root.is_some()
+    }
+
+    /// The `link = expr` and `follows_from = expr` targets.
+    pub(crate) fn links(&self) -> &[Expr] {
+        &self.links
+    }
+
+    /// Whether the span's parent or links are chosen by the arguments
+    /// (otherwise the span takes the plain, faster, start path).
+    pub(crate) fn has_start_options(&self) -> bool {
+        self.parent.is_some() || self.root.is_some() || !self.links.is_empty()
     }
 
     /// The path of the runtime crate: `::trace_runtime` unless
@@ -107,15 +187,54 @@ impl Parse for Args {
             } else if lookahead.peek(kw::err) {
                 let key: kw::err = input.parse()?;
                 reject_duplicate(args.err.is_some(), key.span, "err")?;
-                if !input.peek(Token![=]) {
-                    return Err(syn::Error::new(
-                        key.span,
-                        "`err` takes a value: errors are recorded by default, \
-                         write `err = false` to stop recording them",
-                    ));
+                args.err = Some(parse_err(input, key)?);
+            } else if lookahead.peek(kw::attrs) {
+                let key: kw::attrs = input.parse()?;
+                reject_duplicate(args.attrs.is_some(), key.span, "attrs")?;
+                let content = parenthesized_list(
+                    input,
+                    key.span,
+                    "attrs",
+                    "attrs(db.system = \"postgres\", db.statement = sql)",
+                )?;
+                attributes::parse_attrs(&content, &mut args.fields)?;
+                args.attrs = Some(key);
+            } else if lookahead.peek(kw::args) {
+                let key: kw::args = input.parse()?;
+                reject_duplicate(args.args.is_some(), key.span, "args")?;
+                let content = parenthesized_list(input, key.span, "args", "args(id, name)")?;
+                attributes::parse_args(&content, &mut args.fields)?;
+                args.args = Some(key);
+            } else if lookahead.peek(kw::ret) {
+                let key: kw::ret = input.parse()?;
+                reject_duplicate(args.ret.is_some(), key.span, "ret")?;
+                args.ret = Some(parse_ret(input, key)?);
+            } else if lookahead.peek(kw::parent) {
+                let key: kw::parent = input.parse()?;
+                reject_duplicate(args.parent.is_some(), key.span, "parent")?;
+                let expr =
+                    parse_expr_value(input, "parent", "parent = trace_runtime::extract(&headers)")?;
+                args.parent = Some((key, expr));
+            } else if lookahead.peek(kw::root) {
+                let key: kw::root = input.parse()?;
+                reject_duplicate(args.root.is_some(), key.span, "root")?;
+                if input.peek(Token![=]) {
+                    return Err(
+                        input.error("`root` takes no value: write `root` to start a new trace")
+                    );
                 }
-                input.parse::<Token![=]>()?;
-                args.err = Some(parse_err(input)?);
+                args.root = Some(key);
+            } else if lookahead.peek(kw::link) {
+                input.parse::<kw::link>()?;
+                args.links
+                    .push(parse_expr_value(input, "link", "link = &producer_context")?);
+            } else if lookahead.peek(kw::follows_from) {
+                input.parse::<kw::follows_from>()?;
+                args.links.push(parse_expr_value(
+                    input,
+                    "follows_from",
+                    "follows_from = &producer_context",
+                )?);
             } else if lookahead.peek(Token![crate]) {
                 let key: Token![crate] = input.parse()?;
                 reject_duplicate(args.krate.is_some(), key.span, "crate")?;
@@ -129,8 +248,97 @@ impl Parse for Args {
             }
             input.parse::<Token![,]>()?;
         }
+        if let (Some(root), Some((parent, _))) = (&args.root, &args.parent) {
+            let mut error = syn::Error::new(
+                root.span,
+                "`root` and `parent` contradict each other: `root` starts a new trace, \
+                 `parent = ...` continues the given one; remove one of them",
+            );
+            error.combine(syn::Error::new(parent.span, "`parent` is given here"));
+            return Err(error);
+        }
         Ok(args)
     }
+}
+
+/// The contents of `key(..)`, which must not be empty.
+fn parenthesized_list<'a>(
+    input: ParseStream<'a>,
+    key: Span,
+    what: &str,
+    example: &str,
+) -> syn::Result<syn::parse::ParseBuffer<'a>> {
+    if !input.peek(syn::token::Paren) {
+        return Err(input.error(format!(
+            "`{what}` takes a list in parentheses, e.g. `{example}`"
+        )));
+    }
+    let content;
+    syn::parenthesized!(content in input);
+    if content.is_empty() {
+        return Err(syn::Error::new(
+            key,
+            format!("`{what}()` is empty: list what to record, e.g. `{example}`, or remove it"),
+        ));
+    }
+    Ok(content)
+}
+
+/// `= expr` after `what`.
+fn parse_expr_value(input: ParseStream, what: &str, example: &str) -> syn::Result<Expr> {
+    if !input.peek(Token![=]) {
+        return Err(input.error(format!("`{what}` takes a value: `{example}`")));
+    }
+    input.parse::<Token![=]>()?;
+    if end_of_argument(input) {
+        return Err(input.error(format!("expected an expression after `=`: `{example}`")));
+    }
+    input.parse()
+}
+
+/// What follows `err`: `= true | false`, `(%)` or `(?)`.
+fn parse_err(input: ParseStream, key: kw::err) -> syn::Result<ErrorRecording> {
+    if input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in input);
+        return Ok(ErrorRecording::Rendered(attributes::parse_render(
+            &content, "err",
+        )?));
+    }
+    if !input.peek(Token![=]) {
+        return Err(syn::Error::new(
+            key.span,
+            "`err` takes a value: errors are recorded by default, \
+             write `err = false` to stop recording them, or `err(%)` / `err(?)` \
+             to choose how the error is rendered",
+        ));
+    }
+    input.parse::<Token![=]>()?;
+    if input.peek(LitBool) {
+        Ok(ErrorRecording::Enabled(input.parse()?))
+    } else {
+        Err(input.error(
+            "`err` takes `true` or `false`: write `err = false` to stop recording `Err` results",
+        ))
+    }
+}
+
+/// What follows `ret`: nothing, `(%)` or `(?)`.
+fn parse_ret(input: ParseStream, keyword: kw::ret) -> syn::Result<Ret> {
+    if input.peek(Token![=]) {
+        return Err(input.error(
+            "`ret` takes no value: write `ret`, or `ret(%)` / `ret(?)` to record the \
+             return value's Display / Debug text",
+        ));
+    }
+    let render = if input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in input);
+        attributes::parse_render(&content, "ret")?
+    } else {
+        Render::Value
+    };
+    Ok(Ret { keyword, render })
 }
 
 /// The error for a second occurrence of `key`.
@@ -210,17 +418,6 @@ fn parse_kind(input: ParseStream) -> syn::Result<Ident> {
     ))
 }
 
-/// `err = true | false`.
-fn parse_err(input: ParseStream) -> syn::Result<LitBool> {
-    if input.peek(LitBool) {
-        input.parse()
-    } else {
-        Err(input.error(
-            "`err` takes `true` or `false`: write `err = false` to stop recording `Err` results",
-        ))
-    }
-}
-
 /// `crate = some::path`.
 fn parse_crate(input: ParseStream) -> syn::Result<Path> {
     const EXPECTED: &str = "`crate` takes the path of the runtime crate, \
@@ -273,7 +470,7 @@ mod tests {
         let args = parse("").unwrap();
         assert!(args.name().is_none());
         assert_eq!(args.kind_variant().to_string(), "Internal");
-        assert!(args.record_errors());
+        assert_eq!(args.error_render(), Some(Render::Value));
         let path = args.runtime_path();
         assert_eq!(
             quote::quote!(#path).to_string(),
@@ -287,7 +484,7 @@ mod tests {
             parse(r#"name = "db.query", kind = client, err = false, crate = tr::rt,"#).unwrap();
         assert!(matches!(args.name(), Some(SpanName::Literal(l)) if l.value() == "db.query"));
         assert_eq!(args.kind_variant().to_string(), "Client");
-        assert!(!args.record_errors());
+        assert_eq!(args.error_render(), None);
         let path = args.runtime_path();
         assert_eq!(quote::quote!(#path).to_string(), "tr :: rt");
     }

@@ -192,21 +192,30 @@
 //! }
 //! ```
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::{AttrStyle, Block, Expr, Ident, ItemFn, LitStr, Stmt};
 
 use crate::args::{Args, SpanName};
+use crate::attributes::{Field, FieldValue, Render, StaticLiteral};
 use crate::rewrite;
-use crate::shape::{self, Output};
+use crate::shape::{self, Flavor, Output};
 
 /// Names and paths shared by every part of one expansion.
 struct Context {
     /// The runtime crate's path: `::trace_runtime` or `crate = path`.
     runtime: TokenStream,
-    /// Whether `Err` values leaving the function are observed.
-    record_errors: bool,
+    /// How `Err` values leaving the function are observed (`None` with
+    /// `err = false`).
+    errors: Option<Render>,
+    /// How the returned value is recorded (`ret`), if it is.
+    returns: Option<Render>,
+    /// The statements recording `attrs(..)` expressions and `args(..)`,
+    /// run first thing inside the span.
+    records: TokenStream,
+    /// The `StartOptions` for `parent`, `root` and `link`, if any is given.
+    options: Option<TokenStream>,
     /// `__traced_ret`, with mixed-site hygiene.
     ret: Ident,
     /// `__traced_span`, with mixed-site hygiene.
@@ -215,23 +224,93 @@ struct Context {
     guard: Ident,
 }
 
+impl Context {
+    /// Whether the returned value is looked at at all.
+    fn observes(&self) -> bool {
+        self.errors.is_some() || self.returns.is_some()
+    }
+
+    /// The statements run with the returned value bound to `__traced_ret`:
+    /// the error observation, then the return value's recording.
+    fn on_return(&self) -> TokenStream {
+        let runtime = &self.runtime;
+        let ret = &self.ret;
+        let observe = self.errors.map(|render| {
+            let name = match render {
+                Render::Value => quote!(observe),
+                Render::Display => quote!(observe_display),
+                Render::Debug => quote!(observe_debug),
+            };
+            quote!(#runtime::__private::#name!(&#ret);)
+        });
+        let record = self.returns.map(|render| {
+            let name = match render {
+                Render::Value => quote!(record_return),
+                Render::Display => quote!(record_return_display),
+                Render::Debug => quote!(record_return_debug),
+            };
+            quote!(#runtime::__private::#name!(&#ret);)
+        });
+        quote!(#observe #record)
+    }
+
+    /// The macro a `?` operand goes through, if errors are observed.
+    fn question_mark(&self) -> Option<TokenStream> {
+        let runtime = &self.runtime;
+        self.errors.map(|render| {
+            let name = match render {
+                Render::Value => quote!(observe_try),
+                Render::Display => quote!(observe_try_display),
+                Render::Debug => quote!(observe_try_debug),
+            };
+            quote!(#runtime::__private::#name!)
+        })
+    }
+
+    /// `SpanGuard::enter(..)` or, with start options, `SpanGuard::enter_with(..)`.
+    fn enter(&self) -> TokenStream {
+        let runtime = &self.runtime;
+        match &self.options {
+            None => quote!(#runtime::__private::SpanGuard::enter(&__TRACED_CALLSITE)),
+            Some(options) => {
+                quote!(#runtime::__private::SpanGuard::enter_with(&__TRACED_CALLSITE, #options))
+            }
+        }
+    }
+
+    /// `PendingSpan::new(..)` or, with start options, `PendingSpan::new_with(..)`.
+    fn pending(&self) -> TokenStream {
+        let runtime = &self.runtime;
+        match &self.options {
+            None => quote!(#runtime::__private::PendingSpan::new(&__TRACED_CALLSITE)),
+            Some(options) => {
+                quote!(#runtime::__private::PendingSpan::new_with(&__TRACED_CALLSITE, #options))
+            }
+        }
+    }
+}
+
 /// Generates the instrumented function.
 pub(crate) fn traced(args: &Args, mut function: ItemFn) -> TokenStream {
+    let runtime = args.runtime_path().to_token_stream();
     let cx = Context {
-        runtime: args.runtime_path().to_token_stream(),
-        record_errors: args.record_errors(),
+        records: records(&runtime, args.fields()),
+        options: start_options(&runtime, args),
+        runtime,
+        errors: args.error_render(),
+        returns: args.ret().map(|ret| ret.render),
         ret: Ident::new("__traced_ret", Span::mixed_site()),
         span: Ident::new("__traced_span", Span::mixed_site()),
         guard: Ident::new("__traced_guard", Span::mixed_site()),
     };
     let callsite = callsite(&cx, args, &function.sig.ident);
 
-    let body = if function.sig.asyncness.is_some() {
-        async_fn(&cx, &function.sig.output, &mut function.block)
-    } else if shape::async_tail(&mut function.block).is_some() {
-        fn_returning_async_block(&cx, &function.sig.output, &mut function.block)
-    } else {
-        sync_fn(&cx, &function.sig.output, &mut function.block)
+    let body = match Flavor::of(&function) {
+        Flavor::AsyncFn => async_fn(&cx, &function.sig.output, &mut function.block),
+        Flavor::AsyncTail => {
+            fn_returning_async_block(&cx, &function.sig.output, &mut function.block)
+        }
+        Flavor::Sync => sync_fn(&cx, &function.sig.output, &mut function.block),
     };
 
     let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = function
@@ -266,6 +345,7 @@ fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
     // Spanned at the function's name: `line!()` reports the line of the
     // token it is spanned at, not the line of `#[traced]`.
     let line = quote_spanned!(ident.span()=> ::core::line!());
+    let attributes = static_attributes(runtime, args.fields());
     quote! {
         static __TRACED_CALLSITE: #runtime::__private::Callsite = #runtime::__private::Callsite::new(
             #name,
@@ -273,23 +353,158 @@ fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
             ::core::concat!(::core::module_path!(), "::", #function_name),
             ::core::file!(),
             #line,
-        );
+        )#attributes;
     }
 }
 
-/// The body of a sync function: a guard, then the body (observed or not).
+/// `.with_attributes(&[..])` for the literal attributes, if there are any.
+fn static_attributes(runtime: &TokenStream, fields: &[Field]) -> Option<TokenStream> {
+    let attributes: Vec<TokenStream> = fields
+        .iter()
+        .filter_map(|field| {
+            let FieldValue::Static(literal) = &field.value else {
+                return None;
+            };
+            let key = field.key_literal();
+            let value = match literal {
+                StaticLiteral::Str(text) => quote!(Str(#text)),
+                StaticLiteral::Bool(value) => quote!(Bool(#value)),
+                StaticLiteral::I64(value) => {
+                    let magnitude = Literal::u64_unsuffixed(value.unsigned_abs());
+                    let sign = value.is_negative().then(|| quote!(-));
+                    quote!(I64(#sign #magnitude))
+                }
+                StaticLiteral::F64(value) => {
+                    let magnitude = Literal::f64_unsuffixed(value.abs());
+                    let sign = value.is_sign_negative().then(|| quote!(-));
+                    quote!(F64(#sign #magnitude))
+                }
+            };
+            Some(quote! {
+                #runtime::__private::StaticAttribute::new(#key, #runtime::__private::StaticValue::#value)
+            })
+        })
+        .collect();
+    if attributes.is_empty() {
+        return None;
+    }
+    Some(quote!(.with_attributes(&[#(#attributes),*])))
+}
+
+/// The statements recording the evaluated `attrs(..)` and the `args(..)`,
+/// in the order written. Each call is spanned at the user's expression (or
+/// parameter name), so that a value without an attribute form is reported
+/// there, with the runtime's hint to use `%` or `?`.
+fn records(runtime: &TokenStream, fields: &[Field]) -> TokenStream {
+    fields
+        .iter()
+        .filter_map(|field| {
+            let key = field.key_literal();
+            match &field.value {
+                FieldValue::Static(_) => None,
+                FieldValue::Parameter(name) => Some(quote_spanned! {name.span()=>
+                    #runtime::__private::record(#key, &#name);
+                }),
+                FieldValue::Evaluated { render, expr } => {
+                    let span = first_span(expr);
+                    let operand = borrow_operand(expr);
+                    let value = match render {
+                        Render::Value => quote_spanned!(span=> &#operand),
+                        Render::Display => {
+                            quote_spanned!(span=> &#runtime::__private::Display(&#operand))
+                        }
+                        Render::Debug => {
+                            quote_spanned!(span=> &#runtime::__private::Debug(&#operand))
+                        }
+                    };
+                    Some(quote_spanned! {span=>
+                        #runtime::__private::record(#key, #value);
+                    })
+                }
+            }
+        })
+        .collect()
+}
+
+/// `expr` as the operand of `&`: parenthesized unless it binds at least as
+/// tightly as `&` (paths, literals, calls, fields, ...), so that
+/// `attrs(sum = a + b)` records `&(a + b)`, not `&a + b`.
+fn borrow_operand(expr: &Expr) -> TokenStream {
+    match expr {
+        Expr::Array(_)
+        | Expr::Await(_)
+        | Expr::Block(_)
+        | Expr::Call(_)
+        | Expr::Field(_)
+        | Expr::Group(_)
+        | Expr::If(_)
+        | Expr::Index(_)
+        | Expr::Lit(_)
+        | Expr::Macro(_)
+        | Expr::Match(_)
+        | Expr::MethodCall(_)
+        | Expr::Paren(_)
+        | Expr::Path(_)
+        | Expr::Reference(_)
+        | Expr::Repeat(_)
+        | Expr::Struct(_)
+        | Expr::Try(_)
+        | Expr::Tuple(_)
+        | Expr::Unary(_)
+        | Expr::Unsafe(_) => expr.to_token_stream(),
+        _ => {
+            let mut group = Group::new(Delimiter::Parenthesis, expr.to_token_stream());
+            group.set_span(first_span(expr));
+            TokenTree::Group(group).into()
+        }
+    }
+}
+
+/// The span of an expression's first token (what `quote_spanned!` can use
+/// on stable, where spans cannot be joined).
+fn first_span(expr: &Expr) -> Span {
+    expr.to_token_stream()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |token| token.span())
+}
+
+/// `StartOptions::new().parent(..).root().link(..)`, when any of `parent`,
+/// `root`, `link`/`follows_from` is given. Each expression is the argument
+/// of a method spanned at it, so a type error points at the user's code.
+fn start_options(runtime: &TokenStream, args: &Args) -> Option<TokenStream> {
+    if !args.has_start_options() {
+        return None;
+    }
+    let mut options = quote!(#runtime::__private::StartOptions::new());
+    if let Some(parent) = args.parent() {
+        options.extend(quote_spanned!(first_span(parent)=> .parent(#parent)));
+    }
+    if args.root() {
+        options.extend(quote!(.root()));
+    }
+    for link in args.links() {
+        options.extend(quote_spanned!(first_span(link)=> .link(#link)));
+    }
+    Some(options)
+}
+
+/// The body of a sync function: a guard, the recorded attributes, then the
+/// body (observed or not).
 fn sync_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenStream {
-    let runtime = &cx.runtime;
     let guard = &cx.guard;
+    let enter = cx.enter();
+    let records = &cx.records;
     let body = match Output::of_return(output) {
-        Output::Named(ty) if cx.record_errors => observed(cx, &ty, block),
+        Output::Named(ty) if cx.observes() => observed(cx, &ty, block),
         _ => {
             let stmts = &block.stmts;
             quote!({ #(#stmts)* })
         }
     };
     quote! {
-        let #guard = #runtime::__private::SpanGuard::enter(&__TRACED_CALLSITE);
+        let #guard = #enter;
+        #records
         #body
     }
 }
@@ -299,9 +514,10 @@ fn sync_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenSt
 fn async_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenStream {
     let runtime = &cx.runtime;
     let span = &cx.span;
+    let pending = cx.pending();
     let inner = async_body(cx, Some(Output::of_return(output)), block);
     quote! {
-        let #span = #runtime::__private::PendingSpan::new(&__TRACED_CALLSITE);
+        let #span = #pending;
         #runtime::__private::Instrumented::new(#span, async move { #inner }).await
     }
 }
@@ -314,14 +530,14 @@ fn fn_returning_async_block(
     output: &syn::ReturnType,
     block: &mut Block,
 ) -> TokenStream {
-    let runtime = &cx.runtime;
     let span = &cx.span;
+    let pending = cx.pending();
     if let Some(tail) = shape::async_tail(block) {
         instrument_async_tail(cx, Output::of_future(output), tail);
     }
     let stmts = &block.stmts;
     quote! {
-        let #span = #runtime::__private::PendingSpan::new(&__TRACED_CALLSITE);
+        let #span = #pending;
         { #(#stmts)* }
     }
 }
@@ -342,12 +558,14 @@ fn instrument_async_tail(cx: &Context, output: Option<Output>, tail: &mut Expr) 
     *tail = Expr::Verbatim(wrapped);
 }
 
-/// The contents of the `async` block run inside the span. `output` is the
-/// block's output type, when known.
+/// The contents of the `async` block run inside the span: the recorded
+/// attributes, then the body. `output` is the block's output type, when
+/// known.
 fn async_body(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStream {
     let ret = &cx.ret;
-    match output {
-        Some(Output::Named(ty)) if cx.record_errors => observed(cx, &ty, block),
+    let records = &cx.records;
+    let body = match output {
+        Some(Output::Named(ty)) if cx.observes() => observed(cx, &ty, block),
         // Annotated so that a `?` in the body knows which error type to
         // convert into.
         Some(Output::Named(ty) | Output::Opaque(ty)) => {
@@ -362,15 +580,24 @@ fn async_body(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenS
             let stmts = &block.stmts;
             quote!(#(#stmts)*)
         }
-    }
+    };
+    quote!(#records #body)
 }
 
 /// The body bound to `__traced_ret: ty`, observed, and returned; its early
 /// exits observed too.
 fn observed(cx: &Context, ty: &syn::Type, block: &mut Block) -> TokenStream {
-    let runtime = &cx.runtime;
     let ret = &cx.ret;
-    rewrite::observe_exits(block, runtime, ty, ret);
+    let on_return = cx.on_return();
+    rewrite::observe_exits(
+        block,
+        &rewrite::Exits {
+            question_mark: cx.question_mark(),
+            on_return: on_return.clone(),
+            ret: ty,
+            binding: ret,
+        },
+    );
     let stmts = &block.stmts;
     // When the body diverges (`loop {}`, `panic!()`, a final `return`), the
     // `let` initializer is a diverging sub-expression (clippy) and the
@@ -381,7 +608,7 @@ fn observed(cx: &Context, ty: &syn::Type, block: &mut Block) -> TokenStream {
         let #ret: #ty = { #(#stmts)* };
         #[allow(unreachable_code)]
         {
-            #runtime::__private::observe!(&#ret);
+            #on_return
         }
         #ret
     }

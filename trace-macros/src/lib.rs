@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod attributes;
 mod expand;
 mod rewrite;
 mod shape;
@@ -173,6 +174,10 @@ pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);
     let args = syn::parse::<args::Args>(args);
     let function = validate::function(item.clone());
+    let function = match (&args, function) {
+        (Ok(args), Ok(function)) => validate::arguments(args, &function).map(|()| function),
+        (_, function) => function,
+    };
     match (args, function) {
         (Ok(args), Ok(function)) => expand::traced(&args, function).into(),
         (args, function) => {

@@ -11,11 +11,21 @@
 //! return Err(e);                 return {
 //!                                    let __traced_ret: R = Err(e);
 //!                                    #[allow(unreachable_code)]
-//!                                    { RT::__private::observe!(&__traced_ret); }
+//!                                    {
+//!                                        RT::__private::observe!(&__traced_ret);
+//!                                        RT::__private::record_return!(&__traced_ret); // `ret`
+//!                                    }
 //!                                    __traced_ret
 //!                                };
 //! return;                        return;
 //! ```
+//!
+//! What runs at each exit is the caller's choice ([`Exits`]): at a `?`, the
+//! error observation matching `err` (`observe_try!`, `observe_try_display!`
+//! for `err(%)`, `observe_try_debug!` for `err(?)`, or nothing with
+//! `err = false`); at a `return`, the error observation and, with `ret`,
+//! the recording of the return value. A `?` is an error exit, so the return
+//! value is never recorded there.
 //!
 //! The `?` and `return` tokens keep the user's spans, so rustc's errors
 //! about them still point at the user's code.
@@ -31,38 +41,38 @@ use quote::{ToTokens as _, quote};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Item, Type};
 
-/// Rewrites the early exits of `block` (see the module docs).
-///
-/// `runtime` is the runtime path, `ret` the function's return type as it may
-/// be written in a `let`, and `ret_binding` the hygienic name of the local
-/// that holds the returned value.
-pub(crate) fn observe_exits(
-    block: &mut Block,
-    runtime: &TokenStream,
-    ret: &Type,
-    ret_binding: &syn::Ident,
-) {
-    ExitObserver {
-        runtime,
-        ret,
-        ret_binding,
-    }
-    .visit_block_mut(block);
+/// What to do at the early exits of a body.
+pub(crate) struct Exits<'a> {
+    /// The macro a `?` operand is passed through
+    /// (`RT::__private::observe_try!`), or `None` to leave `?` alone.
+    pub(crate) question_mark: Option<TokenStream>,
+    /// The statements run with a returned value bound to `binding`; empty
+    /// to leave `return` alone.
+    pub(crate) on_return: TokenStream,
+    /// The function's return type as it may be written in a `let`.
+    pub(crate) ret: &'a Type,
+    /// The hygienic name of the local that holds the returned value.
+    pub(crate) binding: &'a syn::Ident,
 }
 
-/// `RT::__private::observe_try!(operand)`, spanned at the start of
-/// `operand`: rustc spans an `expr?` from the start of `expr` to the `?`, so
-/// an error about the `?` (a `Result` `?` in a function returning
-/// `Option`, say) underlines the user's `operand?` rather than the
-/// `#[traced]` attribute.
-fn observe_try(runtime: &TokenStream, operand: &Expr) -> TokenStream {
+/// Rewrites the early exits of `block` (see the module docs).
+pub(crate) fn observe_exits(block: &mut Block, exits: &Exits<'_>) {
+    ExitObserver { exits }.visit_block_mut(block);
+}
+
+/// `path!(operand)` (`path` being, e.g., `RT::__private::observe_try!`),
+/// spanned at the start of `operand`: rustc spans an `expr?` from the start
+/// of `expr` to the `?`, so an error about the `?` (a `Result` `?` in a
+/// function returning `Option`, say) underlines the user's `operand?`
+/// rather than the `#[traced]` attribute.
+fn wrap_operand(path: &TokenStream, operand: &Expr) -> TokenStream {
     let operand = operand.to_token_stream();
     let span = operand
         .clone()
         .into_iter()
         .next()
         .map_or_else(Span::call_site, |token| token.span());
-    let mut call = respan(quote!(#runtime::__private::observe_try!), span);
+    let mut call = respan(path.clone(), span);
     let mut args = Group::new(Delimiter::Parenthesis, operand);
     args.set_span(span);
     call.extend([TokenTree::Group(args)]);
@@ -93,9 +103,7 @@ fn take(expr: &mut Expr) -> Expr {
 }
 
 struct ExitObserver<'a> {
-    runtime: &'a TokenStream,
-    ret: &'a Type,
-    ret_binding: &'a syn::Ident,
+    exits: &'a Exits<'a>,
 }
 
 impl VisitMut for ExitObserver<'_> {
@@ -114,22 +122,24 @@ impl VisitMut for ExitObserver<'_> {
         }
         // Inner exits first, so `return f()?` observes both.
         visit_mut::visit_expr_mut(self, expr);
-        let runtime = self.runtime;
+        let exits = self.exits;
         match expr {
             Expr::Try(try_expr) => {
-                let operand = take(&mut try_expr.expr);
-                *try_expr.expr = Expr::Verbatim(observe_try(runtime, &operand));
+                if let Some(path) = &exits.question_mark {
+                    let operand = take(&mut try_expr.expr);
+                    *try_expr.expr = Expr::Verbatim(wrap_operand(path, &operand));
+                }
             }
-            Expr::Return(return_expr) => {
+            Expr::Return(return_expr) if !exits.on_return.is_empty() => {
                 if let Some(value) = &mut return_expr.expr {
-                    let (ret, binding) = (self.ret, self.ret_binding);
+                    let (ret, binding, on_return) = (exits.ret, exits.binding, &exits.on_return);
                     let value_expr = take(value);
                     **value = Expr::Verbatim(quote! {
                         {
                             let #binding: #ret = #value_expr;
                             #[allow(unreachable_code)]
                             {
-                                #runtime::__private::observe!(&#binding);
+                                #on_return
                             }
                             #binding
                         }
@@ -154,7 +164,13 @@ mod tests {
         let mut block: Block = syn::parse_str(body).unwrap();
         let ret: Type = syn::parse_str("R").unwrap();
         let binding = syn::Ident::new("__traced_ret", Span::call_site());
-        observe_exits(&mut block, &quote!(rt), &ret, &binding);
+        let exits = Exits {
+            question_mark: Some(quote!(rt::__private::observe_try!)),
+            on_return: quote!(rt::__private::observe!(&__traced_ret);),
+            ret: &ret,
+            binding: &binding,
+        };
+        observe_exits(&mut block, &exits);
         quote!(#block).to_string()
     }
 
@@ -203,5 +219,25 @@ mod tests {
             let out = rewrite(body);
             assert!(!out.contains("observe"), "{body} => {out}");
         }
+    }
+
+    #[test]
+    fn return_only_exits_leave_question_marks_alone() {
+        let mut block: Block = syn::parse_str("{ let n = g()?; return Ok(n); }").unwrap();
+        let ret: Type = syn::parse_str("R").unwrap();
+        let binding = syn::Ident::new("__traced_ret", Span::call_site());
+        let exits = Exits {
+            question_mark: None,
+            on_return: quote!(rt::__private::record_return!(&__traced_ret);),
+            ret: &ret,
+            binding: &binding,
+        };
+        observe_exits(&mut block, &exits);
+        let out = quote!(#block).to_string();
+        assert!(out.contains("let n = g () ? ;"), "{out}");
+        assert!(
+            out.contains("rt :: __private :: record_return ! (& __traced_ret)"),
+            "{out}"
+        );
     }
 }

@@ -13,8 +13,8 @@
 
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    Block, Expr, GenericArgument, PathArguments, ReturnType, Stmt, Type, TypeImplTrait, TypeInfer,
-    TypeParamBound,
+    Block, Expr, GenericArgument, ItemFn, PathArguments, ReturnType, Stmt, Type, TypeImplTrait,
+    TypeInfer, TypeParamBound,
 };
 
 /// What a function (or future) produces, as far as observation is concerned.
@@ -129,6 +129,58 @@ fn bounds_output<'a>(mut bounds: impl Iterator<Item = &'a TypeParamBound>) -> Op
             _ => None,
         })
     })
+}
+
+/// Where a function's work happens (question 1 of the module docs).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Flavor {
+    /// In the body itself.
+    Sync,
+    /// In the future an `async fn` returns.
+    AsyncFn,
+    /// In the `async` block the body ends with (see [`async_tail`]).
+    AsyncTail,
+}
+
+impl Flavor {
+    /// Classifies a function.
+    pub(crate) fn of(function: &ItemFn) -> Flavor {
+        if function.sig.asyncness.is_some() {
+            Flavor::AsyncFn
+        } else if function
+            .block
+            .stmts
+            .last()
+            .is_some_and(|last| matches!(last, Stmt::Expr(tail, None) if is_async_tail(tail)))
+        {
+            Flavor::AsyncTail
+        } else {
+            Flavor::Sync
+        }
+    }
+
+    /// The type of the value a call produces when its work is done: the
+    /// function's return type, or for an async tail the `Output` of its
+    /// `Future` bound (`None` when no such bound can be found).
+    pub(crate) fn output(self, output: &ReturnType) -> Option<Output> {
+        match self {
+            Flavor::Sync | Flavor::AsyncFn => Some(Output::of_return(output)),
+            Flavor::AsyncTail => Output::of_future(output),
+        }
+    }
+}
+
+/// Whether `tail` is an `async` block or `Box::pin` of one.
+fn is_async_tail(tail: &Expr) -> bool {
+    match tail {
+        Expr::Async(_) => true,
+        Expr::Call(call) => {
+            call.args.len() == 1
+                && is_box_pin(&call.func)
+                && matches!(call.args.first(), Some(Expr::Async(_)))
+        }
+        _ => false,
+    }
 }
 
 /// The `async` block a non-`async` function's body ends with, if any:

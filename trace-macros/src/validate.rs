@@ -13,11 +13,26 @@
 //!   which const evaluation cannot do;
 //! - any item that is not a function;
 //! - a function without a body: there is no call to bound.
+//!
+//! [`arguments`] then checks the arguments that depend on the function:
+//! - `args(..)` names parameters bound by a plain name (`id: u64`,
+//!   `mut id: u64`). Not `self` (record what is needed from it with
+//!   `attrs(key = self.field)`), and not the names inside a destructuring
+//!   pattern (`(x, y): (i32, i32)`), which are not parameters of their own
+//!   (`attrs(x = x)` records them);
+//! - `ret` needs a value whose type can be named: not `()`, `!`, a type
+//!   containing `impl Trait`, nor a future whose `Output` is not spelled
+//!   out (see `shape::Output`).
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::parse::{ParseStream, Parser as _};
-use syn::{Attribute, Item, ItemFn, Signature, Token, Visibility};
+use syn::visit_mut::{self, VisitMut};
+use syn::{Attribute, FnArg, Ident, Item, ItemFn, Pat, Signature, Token, Visibility};
+
+use crate::args::Args;
+use crate::attributes::FieldValue;
+use crate::shape::{Flavor, Output};
 
 /// Parses the annotated item and checks that `#[traced]` can instrument it.
 pub(crate) fn function(item: TokenStream) -> syn::Result<ItemFn> {
@@ -42,6 +57,118 @@ pub(crate) fn function(item: TokenStream) -> syn::Result<ItemFn> {
         }),
         other => Err(misplaced(&other)),
     }
+}
+
+/// Checks the arguments that depend on the function (see the module docs).
+pub(crate) fn arguments(args: &Args, function: &ItemFn) -> syn::Result<()> {
+    let mut errors = args
+        .fields()
+        .iter()
+        .filter_map(|field| match &field.value {
+            FieldValue::Parameter(name) => parameter(name, &function.sig).err(),
+            _ => None,
+        })
+        .chain(
+            args.ret()
+                .and_then(|ret| returned_value(ret.keyword.span, function).err()),
+        );
+    let Some(mut first) = errors.next() else {
+        return Ok(());
+    };
+    for error in errors {
+        first.combine(error);
+    }
+    Err(first)
+}
+
+/// Checks that `args(name)` names a parameter bound by a plain name.
+fn parameter(name: &Ident, sig: &Signature) -> syn::Result<()> {
+    if name == "self" {
+        return Err(syn::Error::new(
+            name.span(),
+            "`args` cannot record `self`: record what you need from it with \
+             `attrs(key = self.field)` (or `attrs(key = %self)` / `attrs(key = ?self)`)",
+        ));
+    }
+    let mut named = Vec::new();
+    for input in &sig.inputs {
+        let FnArg::Typed(typed) = input else {
+            continue;
+        };
+        match &*typed.pat {
+            Pat::Ident(binding) if binding.subpat.is_none() => {
+                if binding.ident == *name {
+                    return Ok(());
+                }
+                named.push(format!("`{}`", binding.ident));
+            }
+            pattern => {
+                if binds(pattern, name) {
+                    return Err(syn::Error::new(
+                        name.span(),
+                        format!(
+                            "`{name}` is bound inside the pattern `{}`, which `args` cannot \
+                             name: `args` records whole parameters; record `{name}` with \
+                             `attrs({name} = {name})`",
+                            pattern.to_token_stream().to_string().replace(" ,", ",")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let known = if named.is_empty() {
+        String::from("this function has no parameter that `args` can name")
+    } else {
+        format!("the parameters are {}", named.join(", "))
+    };
+    Err(syn::Error::new(
+        name.span(),
+        format!("`args` names `{name}`, but there is no parameter `{name}`: {known}"),
+    ))
+}
+
+/// Whether `pattern` binds `name` somewhere inside it.
+fn binds(pattern: &Pat, name: &Ident) -> bool {
+    struct Bindings<'a> {
+        name: &'a Ident,
+        found: bool,
+    }
+    impl VisitMut for Bindings<'_> {
+        fn visit_pat_ident_mut(&mut self, binding: &mut syn::PatIdent) {
+            self.found |= binding.ident == *self.name;
+            visit_mut::visit_pat_ident_mut(self, binding);
+        }
+    }
+    let mut bindings = Bindings { name, found: false };
+    bindings.visit_pat_mut(&mut pattern.clone());
+    bindings.found
+}
+
+/// Checks that `ret` has a value to record.
+fn returned_value(ret: proc_macro2::Span, function: &ItemFn) -> syn::Result<()> {
+    let flavor = Flavor::of(function);
+    let message = match flavor.output(&function.sig.output) {
+        Some(Output::Named(_)) => return Ok(()),
+        Some(Output::Unit) => {
+            "`ret` records the return value, but this function returns nothing: remove `ret`"
+        }
+        Some(Output::Never) => {
+            "`ret` records the return value, but this function returns nothing \
+             (it returns `!`, it never returns): remove `ret`"
+        }
+        Some(Output::Opaque(_)) => {
+            "`ret` cannot record a return type containing `impl Trait`: its type cannot be \
+             named in the function; return a concrete type, or record the value with \
+             `trace_runtime::add_attribute` before returning it"
+        }
+        None => {
+            "`ret` cannot find the type of the value the returned future produces: write the \
+             return type as `impl Future<Output = T>`, or record the value with \
+             `trace_runtime::add_attribute`"
+        }
+    };
+    Err(syn::Error::new(ret, message))
 }
 
 /// Parses `attrs vis sig;`: a function declared without a body.

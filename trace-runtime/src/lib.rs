@@ -46,6 +46,7 @@
 //! | `otlp` | OTLP over HTTP/protobuf (feature `otlp-http`, default) and gRPC (`otlp-grpc`) ([`OtlpProtocol`]) |
 //! | `limits` | [`SpanLimits`] from the environment or code, handed to `attributes` at install |
 //! | `console` | [`ConsoleExporter`]: traces as trees on the terminal |
+//! | `tracing_layer` | `tracing` spans and events in our traces, our ids in its logs (feature `tracing`) |
 //! | [`testing`] | span capture for tests (feature `testing`) |
 
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
@@ -79,6 +80,9 @@ pub mod tokio;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+#[cfg(feature = "tracing")]
+pub mod tracing_layer;
+
 #[doc(hidden)]
 pub mod __private;
 
@@ -103,6 +107,8 @@ pub use propagation::{
 pub use resource::process_nonce;
 pub use sampler::Sampler;
 pub use status::CANCELLED_ATTRIBUTE;
+#[cfg(feature = "tracing")]
+pub use tracing_layer::{TracingLayer, WithTraceIds};
 
 /// The `opentelemetry` API crate, at the version this crate is built with.
 pub use opentelemetry as otel;

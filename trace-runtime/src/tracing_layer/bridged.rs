@@ -1,0 +1,194 @@
+//! The state of one bridged `tracing` span: where its record is right now.
+//!
+//! A `tracing` span is a handle that can be entered, exited, moved to
+//! another thread and entered there, entered twice, and closed wherever its
+//! last handle is dropped. Our span record must follow it without ever
+//! being in two places, so [`Bridged`] (kept in the `tracing` span's
+//! extensions) says where the record is:
+//!
+//! * **idle**: in the extensions, between entries (a `tracing::Instrument`ed
+//!   future between polls, a span created but not entered yet);
+//! * **on a stack**: pushed on the span stack of the thread that entered it
+//!   (`on_enter`), so it is the parent of what runs inside and the target of
+//!   `trace_runtime::add_attribute` and friends, exactly as an instrumented
+//!   future is pushed for the duration of a poll; `on_exit` pops it back
+//!   into the extensions;
+//! * **ended**: `on_close` ended it (or, misuse, an enclosing span closed it
+//!   as a stray: exits out of order).
+//!
+//! Entering a span whose record is already on a stack (entered twice,
+//! nested, or on two threads at once) makes its context current without
+//! moving the record: a *visit*, undone by the matching exit. Exits on a
+//! thread match its entries last-in first-out, as `tracing` guards do.
+//!
+//! Threads are told apart by the address of their `LocalState` (unique
+//! among live threads, free to read); a record is only ever popped after
+//! checking that the frame at the remembered depth is still this span's.
+
+use std::sync::Arc;
+
+use crate::context::{Current, LocalState, Scope, SpanIds};
+use crate::span::{OpenSpan, SpanRecord};
+
+use super::callsites::Kinds;
+
+/// Identifies a thread while it lives: the address of its `LocalState`.
+pub(super) fn thread_of(local: &LocalState) -> usize {
+    std::ptr::from_ref(local) as usize
+}
+
+/// Where a bridged span's record is.
+#[derive(Debug)]
+enum Place {
+    Idle(SpanRecord),
+    OnStack { thread: usize, depth: usize },
+    Ended,
+}
+
+/// A context made current by entering a span whose record is elsewhere.
+#[derive(Debug)]
+struct Visit {
+    thread: usize,
+    previous: Current,
+}
+
+/// Our span for one `tracing` span, kept in its extensions.
+#[derive(Debug)]
+pub(super) struct Bridged {
+    ids: SpanIds,
+    scope: Option<Arc<Scope>>,
+    pub(super) kinds: &'static Kinds,
+    place: Place,
+    visits: Vec<Visit>,
+}
+
+impl Bridged {
+    pub(super) fn new(span: OpenSpan, kinds: &'static Kinds) -> Bridged {
+        Bridged {
+            ids: span.record.ids(),
+            scope: span.scope,
+            kinds,
+            place: Place::Idle(span.record),
+            visits: Vec::new(),
+        }
+    }
+
+    /// The context children of this span start under.
+    pub(super) fn context(&self) -> Current {
+        Current {
+            span: Some(self.ids),
+            scope: self.scope.clone(),
+        }
+    }
+
+    pub(super) fn ids(&self) -> SpanIds {
+        self.ids
+    }
+
+    /// Whether the frame at `depth` of this thread's stack is this span's record.
+    fn is_at(&self, local: &LocalState, depth: usize) -> bool {
+        local
+            .stack
+            .get(depth)
+            .is_some_and(|frame| frame.record.span_id == self.ids.span_id)
+    }
+
+    /// The record, when it can be reached from this thread and is recorded.
+    pub(super) fn record_mut<'a>(
+        &'a mut self,
+        local: &'a mut LocalState,
+    ) -> Option<&'a mut SpanRecord> {
+        if !self.ids.sampled {
+            return None;
+        }
+        match self.place {
+            Place::Idle(ref mut record) => Some(record),
+            Place::OnStack { thread, depth } if thread == thread_of(local) => local
+                .stack
+                .get_mut(depth)
+                .map(|frame| &mut frame.record)
+                .filter(|record| record.span_id == self.ids.span_id),
+            Place::OnStack { .. } | Place::Ended => None,
+        }
+    }
+
+    /// `on_enter`: pushes the record on this thread's stack, or visits.
+    pub(super) fn enter(&mut self, local: &mut LocalState) {
+        match std::mem::replace(&mut self.place, Place::Ended) {
+            Place::Idle(record) => {
+                let depth = local.push(record, self.scope.clone());
+                self.place = Place::OnStack {
+                    thread: thread_of(local),
+                    depth,
+                };
+            }
+            elsewhere => {
+                self.place = elsewhere;
+                let previous = std::mem::replace(&mut local.current, self.context());
+                self.visits.push(Visit {
+                    thread: thread_of(local),
+                    previous,
+                });
+            }
+        }
+    }
+
+    /// `on_exit`: undoes this thread's latest entry.
+    pub(super) fn exit(&mut self, local: &mut LocalState) {
+        let thread = thread_of(local);
+        if let Some(index) = self.visits.iter().rposition(|v| v.thread == thread) {
+            local.current = self.visits.remove(index).previous;
+            if local.stack.is_empty() {
+                local.hand_off();
+            }
+            return;
+        }
+        if let Place::OnStack {
+            thread: owner,
+            depth,
+        } = self.place
+            && owner == thread
+        {
+            self.place = match self.is_at(local, depth).then(|| local.pop(depth)) {
+                Some(Some((record, _))) => Place::Idle(record),
+                // Closed as a stray by a span below it that ended first.
+                _ => Place::Ended,
+            };
+        }
+    }
+
+    /// `on_close`: ends the span (once).
+    pub(super) fn close(&mut self, local: &mut LocalState) {
+        match std::mem::replace(&mut self.place, Place::Ended) {
+            Place::Idle(record) => local.end(record),
+            Place::OnStack { thread, depth }
+                if thread == thread_of(local) && self.is_at(local, depth) =>
+            {
+                // Closed while entered: leave the stack as the exit would have.
+                if let Some((record, _)) = local.pop(depth) {
+                    local.end(record);
+                }
+            }
+            // On another thread's stack (closed while entered there, which
+            // `tracing`'s guards rule out): that thread's enclosing span, or
+            // the thread's exit, ends it. Or already ended.
+            other => self.place = other,
+        }
+    }
+
+    /// Ends a record nobody closed (the layer was removed, or the span was
+    /// dropped without `on_close`): a span is never silently lost.
+    fn end_if_idle(&mut self) {
+        if let Place::Idle(_) = self.place
+            && let Place::Idle(record) = std::mem::replace(&mut self.place, Place::Ended)
+        {
+            crate::context::with_local(|local| local.end(record));
+        }
+    }
+}
+
+impl Drop for Bridged {
+    fn drop(&mut self) {
+        self.end_if_idle();
+    }
+}

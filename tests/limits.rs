@@ -18,7 +18,10 @@ fn crowded() {
         add_attribute(format!("attr.{i}"), i);
     }
     for i in 0..4 {
-        record_event(format!("event.{i}"), [KeyValue::new("detail", "\u{e9}\u{e9}\u{e9}")]);
+        record_event(
+            format!("event.{i}"),
+            [KeyValue::new("detail", "\u{e9}\u{e9}\u{e9}")],
+        );
     }
     add_attribute("attr.0", "h\u{e9}llo world"); // replaces, does not count twice
 }
@@ -40,7 +43,9 @@ fn limited() -> (Pipeline, InMemoryExporter) {
 
 #[test]
 fn overflow_is_dropped_and_counted() {
-    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (pipeline, exporter) = limited();
     crowded();
     drop(pipeline);
@@ -58,10 +63,15 @@ fn overflow_is_dropped_and_counted() {
 
 #[test]
 fn identity_is_kept_when_attributes_overflow() {
-    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (pipeline, exporter) = limited();
     with_identity(
-        [KeyValue::new("component.name", "orders"), KeyValue::new("deployment.id", "b7")],
+        [
+            KeyValue::new("component.name", "orders"),
+            KeyValue::new("deployment.id", "b7"),
+        ],
         crowded,
     );
     drop(pipeline);
@@ -70,12 +80,17 @@ fn identity_is_kept_when_attributes_overflow() {
     assert_eq!(span.attributes.len(), 8);
     assert_eq!(span.attributes[0].key.as_str(), "component.name");
     assert_eq!(span.attributes[1].key.as_str(), "deployment.id");
-    assert_eq!(span.dropped_attributes_count, 2, "two code attributes made room for the identity");
+    assert_eq!(
+        span.dropped_attributes_count, 2,
+        "two code attributes made room for the identity"
+    );
 }
 
 #[test]
 fn the_default_limits_come_back_after_the_pipeline() {
-    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     drop(limited());
     let spans = trace_runtime::testing::capture(crowded);
     let span = spans.named("crowded");

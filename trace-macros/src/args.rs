@@ -299,10 +299,8 @@ fn parse_expr_value(input: ParseStream, what: &str, example: &str) -> syn::Resul
 /// What follows `err`: `= true | false`, `(%)` or `(?)`.
 fn parse_err(input: ParseStream, key: kw::err) -> syn::Result<ErrorRecording> {
     if input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in input);
         return Ok(ErrorRecording::Rendered(attributes::parse_render(
-            &content, "err",
+            input, "err",
         )?));
     }
     if !input.peek(Token![=]) {
@@ -318,7 +316,8 @@ fn parse_err(input: ParseStream, key: kw::err) -> syn::Result<ErrorRecording> {
         Ok(ErrorRecording::Enabled(input.parse()?))
     } else {
         Err(input.error(
-            "`err` takes `true` or `false`: write `err = false` to stop recording `Err` results",
+            "`err` takes `true` or `false`: write `err = false` to stop recording `Err` results \
+             (or `err(%)` / `err(?)` to choose how they are rendered)",
         ))
     }
 }
@@ -332,9 +331,7 @@ fn parse_ret(input: ParseStream, keyword: kw::ret) -> syn::Result<Ret> {
         ));
     }
     let render = if input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in input);
-        attributes::parse_render(&content, "ret")?
+        attributes::parse_render(input, "ret")?
     } else {
         Render::Value
     };

@@ -89,7 +89,7 @@ impl Field {
 }
 
 /// Expected at the start of a key.
-const KEY_EXPECTED: &str = "expected an attribute key: a name, dotted names \
+const KEY_EXPECTED: &str = "expected an attribute key: a name (`retries`), a dotted name \
                             (`db.system`) or a string literal (`\"weird key\"`)";
 
 /// The entries of `attrs(..)`: `key = value`, comma-separated.
@@ -160,23 +160,30 @@ pub(crate) fn parse_args(input: ParseStream, fields: &mut Vec<Field>) -> syn::Re
     Ok(())
 }
 
-/// `%`, `?` or nothing, for `ret(..)` and `err(..)` (whose parentheses the
-/// caller has opened; `what` names the argument in the error message).
+/// `(%)` or `(?)`, after `ret` or `err` (`what` names the argument in the
+/// error messages).
 pub(crate) fn parse_render(input: ParseStream, what: &str) -> syn::Result<Render> {
-    let render = if input.peek(Token![%]) {
-        input.parse::<Token![%]>()?;
-        Render::Display
-    } else if input.peek(Token![?]) {
-        input.parse::<Token![?]>()?;
-        Render::Debug
-    } else {
-        return Err(input.error(format!(
+    let content;
+    let parens = syn::parenthesized!(content in input);
+    let expected = || {
+        format!(
             "`{what}(..)` takes `%` (record with Display) or `?` (record with Debug): \
              write `{what}(%)` or `{what}(?)`"
-        )));
+        )
     };
-    if !input.is_empty() {
-        return Err(input.error(format!(
+    let render = if content.peek(Token![%]) {
+        content.parse::<Token![%]>()?;
+        Render::Display
+    } else if content.peek(Token![?]) {
+        content.parse::<Token![?]>()?;
+        Render::Debug
+    } else if content.is_empty() {
+        return Err(syn::Error::new(parens.span.join(), expected()));
+    } else {
+        return Err(content.error(expected()));
+    };
+    if !content.is_empty() {
+        return Err(content.error(format!(
             "`{what}(..)` takes a single `%` or `?`: write `{what}(%)` or `{what}(?)`"
         )));
     }

@@ -392,9 +392,10 @@ fn static_attributes(runtime: &TokenStream, fields: &[Field]) -> Option<TokenStr
 }
 
 /// The statements recording the evaluated `attrs(..)` and the `args(..)`,
-/// in the order written. Each call is spanned at the user's expression (or
-/// parameter name), so that a value without an attribute form is reported
-/// there, with the runtime's hint to use `%` or `?`.
+/// in the order written. Each call (the runtime path included) is located
+/// at the user's expression or parameter name, so that a value without an
+/// attribute form is reported there, with the runtime's hint to use `%` or
+/// `?`, rather than on the whole attribute (see [`at_user_code`]).
 fn records(runtime: &TokenStream, fields: &[Field]) -> TokenStream {
     fields
         .iter()
@@ -402,11 +403,16 @@ fn records(runtime: &TokenStream, fields: &[Field]) -> TokenStream {
             let key = field.key_literal();
             match &field.value {
                 FieldValue::Static(_) => None,
-                FieldValue::Parameter(name) => Some(quote_spanned! {name.span()=>
-                    #runtime::__private::record(#key, &#name);
-                }),
+                FieldValue::Parameter(name) => {
+                    let span = at_user_code(name.span());
+                    let runtime = rewrite::respan(runtime.clone(), span);
+                    Some(quote_spanned! {span=>
+                        #runtime::__private::record(#key, &#name);
+                    })
+                }
                 FieldValue::Evaluated { render, expr } => {
-                    let span = first_span(expr);
+                    let span = at_user_code(first_span(expr));
+                    let runtime = rewrite::respan(runtime.clone(), span);
                     let operand = borrow_operand(expr);
                     let value = match render {
                         Render::Value => quote_spanned!(span=> &#operand),
@@ -460,6 +466,14 @@ fn borrow_operand(expr: &Expr) -> TokenStream {
     }
 }
 
+/// A span for generated tokens that reports at `location` (the user's
+/// code) but still counts as macro output, so lints about the generated
+/// tokens themselves (`unused_qualifications` on a `crate = path` the user
+/// wrote, say) stay quiet, as they do for the rest of the expansion.
+fn at_user_code(location: Span) -> Span {
+    Span::call_site().located_at(location)
+}
+
 /// The span of an expression's first token (what `quote_spanned!` can use
 /// on stable, where spans cannot be joined).
 fn first_span(expr: &Expr) -> Span {
@@ -478,13 +492,13 @@ fn start_options(runtime: &TokenStream, args: &Args) -> Option<TokenStream> {
     }
     let mut options = quote!(#runtime::__private::StartOptions::new());
     if let Some(parent) = args.parent() {
-        options.extend(quote_spanned!(first_span(parent)=> .parent(#parent)));
+        options.extend(quote_spanned!(at_user_code(first_span(parent))=> .parent(#parent)));
     }
     if args.root() {
         options.extend(quote!(.root()));
     }
     for link in args.links() {
-        options.extend(quote_spanned!(first_span(link)=> .link(#link)));
+        options.extend(quote_spanned!(at_user_code(first_span(link))=> .link(#link)));
     }
     Some(options)
 }

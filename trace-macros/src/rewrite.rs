@@ -80,7 +80,7 @@ fn wrap_operand(path: &TokenStream, operand: &Expr) -> TokenStream {
 }
 
 /// `tokens` with every span (delimiters included) set to `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|token| match token {

@@ -540,4 +540,43 @@ mod tests {
         assert!(error("crate = 1").contains("`crate` takes the path"));
         assert!(error("crate = a::b<T>").contains("`crate` takes the path"));
     }
+
+    #[test]
+    fn new_arguments_parse() {
+        let args = parse(
+            "attrs(a.b = 1, c = %x), args(y), ret(%), err(?), parent = p, \
+             link = l, follows_from = m, link = n",
+        )
+        .unwrap();
+        assert_eq!(args.fields().len(), 3);
+        assert_eq!(args.ret().map(|ret| ret.render), Some(Render::Display));
+        assert_eq!(args.error_render(), Some(Render::Debug));
+        assert!(args.parent().is_some());
+        assert!(!args.root());
+        assert_eq!(args.links().len(), 3);
+        assert!(args.has_start_options());
+        let args = parse("root, ret").unwrap();
+        assert!(args.root() && args.has_start_options());
+        assert_eq!(args.ret().map(|ret| ret.render), Some(Render::Value));
+        assert!(!parse("attrs(a = 1)").unwrap().has_start_options());
+    }
+
+    #[test]
+    fn new_arguments_reject_wrong_shapes() {
+        assert!(error("root, parent = p").contains("`root` and `parent` contradict"));
+        assert!(error("attrs(a = 1), attrs(b = 2)").contains("duplicate argument `attrs`"));
+        assert!(error("args(a), args(b)").contains("duplicate argument `args`"));
+        assert!(error("attrs()").contains("`attrs()` is empty"));
+        assert!(error("args").contains("`args` takes a list in parentheses"));
+        assert!(error("args(a.b)").contains("parameter names separated by commas"));
+        assert!(error("args(a), attrs(a = 1)").contains("duplicate attribute key `a`"));
+        assert!(error("ret = true").contains("`ret` takes no value"));
+        assert!(error("ret(x)").contains("`ret(..)` takes `%`"));
+        assert!(error("err(%%)").contains("takes a single `%` or `?`"));
+        assert!(error("err = false, err(%)").contains("duplicate argument `err`"));
+        assert!(error("root = true").contains("`root` takes no value"));
+        assert!(error("parent").contains("`parent` takes a value"));
+        assert!(error("link =").contains("expected an expression"));
+        assert!(error("parent = a, parent = b").contains("duplicate argument `parent`"));
+    }
 }

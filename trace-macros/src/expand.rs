@@ -18,8 +18,8 @@
 //! annotated with `&str` or `Result<&T, E>` simply gets a fresh inference
 //! lifetime. The early exits `?` and `return` are rewritten in place, see
 //! `rewrite`. Observation is skipped (and the body left untouched) with
-//! `err = false` or when the return type is `()`, `!` or contains
-//! `impl Trait`; see `shape::Output`.
+//! `err = false` and no `ret`, or when the return type is `()`, `!` or
+//! contains `impl Trait`; see `shape::Output`.
 //!
 //! Generated statements carry narrow `#[allow]`s where a body that diverges
 //! would otherwise trip a lint in the user's crate: `unreachable_code` on
@@ -155,6 +155,112 @@
 //!         })
 //!     }
 //! }
+//! ```
+//!
+//! ## Attributes: `attrs(..)` and `args(..)`
+//!
+//! Literal values join the callsite; everything else is recorded by
+//! statements placed right after the span is entered: after the guard in
+//! a sync function, first thing inside the `async move` block for async
+//! code (where an `async fn`'s parameters are owned). Each `record` call is
+//! located at the user's expression, so a value without an attribute form
+//! is reported there. An operand that binds more loosely than `&` is
+//! parenthesized (`&(a + b)`).
+//!
+//! ```text
+//! // Input:
+//! #[traced(attrs(db.system = "postgres", db.rows = limit * 2, peer = %addr, opts = ?opts), args(sql))]
+//! fn query(sql: &str, limit: u32, addr: SocketAddr, opts: &Opts) -> Rows { .. }
+//!
+//! // Output:
+//! fn query(sql: &str, limit: u32, addr: SocketAddr, opts: &Opts) -> Rows {
+//!     static __TRACED_CALLSITE: RT::__private::Callsite = RT::__private::Callsite::new(..)
+//!         .with_attributes(&[RT::__private::StaticAttribute::new(
+//!             "db.system",
+//!             RT::__private::StaticValue::Str("postgres"),   // or I64(-3), F64(0.5), Bool(true)
+//!         )]);
+//!     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
+//!     RT::__private::record("db.rows", &(limit * 2));
+//!     RT::__private::record("peer", &RT::__private::Display(&addr));
+//!     RT::__private::record("opts", &RT::__private::Debug(&opts));
+//!     RT::__private::record("sql", &sql);
+//!     { .. }
+//! }
+//!
+//! // An `async fn`:
+//! let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
+//! RT::__private::Instrumented::new(__traced_span, async move {
+//!     RT::__private::record("sql", &sql);
+//!     ..
+//! })
+//! .await
+//! ```
+//!
+//! ## Return values and error rendering: `ret`, `err(%)`, `err(?)`
+//!
+//! `ret` makes the body observed even with `err = false`, and adds the
+//! recording of the value next to the error observation at the tail and at
+//! every rewritten `return` (never at a `?`). `err(%)` / `err(?)` swap the
+//! observation macros for their `Display` / `Debug` forms. `validate`
+//! rejects `ret` when the value's type cannot be written in the `let`.
+//!
+//! ```text
+//! // Input:
+//! #[traced(ret(%), err(?))]
+//! fn peer(&self) -> Result<&SocketAddr, Closed> {
+//!     let conn = self.conn()?;
+//!     Ok(&conn.peer)
+//! }
+//!
+//! // Output:
+//! fn peer(&self) -> Result<&SocketAddr, Closed> {
+//!     CALLSITE;
+//!     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
+//!     let __traced_ret: Result<&SocketAddr, Closed> = {
+//!         let conn = RT::__private::observe_try_debug!(self.conn())?;
+//!         Ok(&conn.peer)
+//!     };
+//!     {
+//!         RT::__private::observe_debug!(&__traced_ret);
+//!         RT::__private::record_return_display!(&__traced_ret);
+//!     }
+//!     __traced_ret
+//! }
+//! ```
+//!
+//! With `ret` and `err = false`, only `record_return!` runs, and `?` is
+//! left as written.
+//!
+//! ## Parent and links: `parent`, `root`, `link`, `follows_from`
+//!
+//! Only when one of them is given, the span is opened through
+//! `StartOptions` (the plain `enter` / `new` stay the fast path otherwise).
+//! The expressions are the arguments of the builder, so they are evaluated
+//! before the span opens, in the function's scope; for an `async fn`, in
+//! its body before the inner `async move` block, where the parameters are
+//! still available by reference.
+//!
+//! ```text
+//! // Input:
+//! #[traced(kind = consumer, root, link = &message.producer, follows_from = previous)]
+//! fn on_message(message: &Message, previous: Option<PropagatedContext>) { .. }
+//!
+//! // Output:
+//! fn on_message(message: &Message, previous: Option<PropagatedContext>) {
+//!     CALLSITE;
+//!     let __traced_guard = RT::__private::SpanGuard::enter_with(
+//!         &__TRACED_CALLSITE,
+//!         RT::__private::StartOptions::new().root().link(&message.producer).link(previous),
+//!     );
+//!     { .. }
+//! }
+//!
+//! // With `parent = RT::extract(&headers)` on an `async fn`:
+//! let __traced_span = RT::__private::PendingSpan::new_with(
+//!     &__TRACED_CALLSITE,
+//!     RT::__private::StartOptions::new().parent(RT::extract(&headers)),
+//! );
+//! RT::__private::Instrumented::new(__traced_span, async move { .. }).await
 //! ```
 //!
 //! ## `#[async_trait]` method
@@ -775,5 +881,131 @@ mod tests {
             ),
             "{out}"
         );
+    }
+
+    #[test]
+    fn literal_attributes_join_the_callsite() {
+        let out = expand(
+            r#"attrs(db.system = "pg", n = -3, r = 0.5, b = true, big = 18446744073709551615)"#,
+            "fn f() {}",
+        );
+        assert_contains(
+            &out,
+            &[
+                ":: core :: line ! () ,) . with_attributes (& [",
+                "StaticAttribute :: new (\"db.system\" , :: trace_runtime :: __private :: StaticValue :: Str (\"pg\"))",
+                "StaticValue :: I64 (- 3)",
+                "StaticValue :: F64 (0.5)",
+                "StaticValue :: Bool (true)",
+                "StaticValue :: Str (\"18446744073709551615\")",
+            ],
+        );
+        assert!(!out.contains("record"), "{out}");
+    }
+
+    #[test]
+    fn evaluated_attributes_and_args_are_recorded_after_the_guard() {
+        let out = expand(
+            "attrs(sum = a + b, shown = %a, dbg = ?b), args(a)",
+            "fn f(a: u8, b: u8) { g(); }",
+        );
+        assert_contains(
+            &out,
+            &["SpanGuard :: enter (& __TRACED_CALLSITE) ; \
+                 :: trace_runtime :: __private :: record (\"sum\" , & (a + b)) ; \
+                 :: trace_runtime :: __private :: record (\"shown\" , & :: trace_runtime :: __private :: Display (& a)) ; \
+                 :: trace_runtime :: __private :: record (\"dbg\" , & :: trace_runtime :: __private :: Debug (& b)) ; \
+                 :: trace_runtime :: __private :: record (\"a\" , & a) ; { g () ; }"],
+        );
+        assert!(!out.contains("with_attributes"), "{out}");
+    }
+
+    #[test]
+    fn async_records_are_the_first_statements_of_the_async_block() {
+        let out = expand("args(x)", "async fn f(x: u8) -> u8 { x }");
+        assert_contains(
+            &out,
+            &[
+                "Instrumented :: new (__traced_span , async move { :: trace_runtime :: __private :: record (\"x\" , & x) ; # [allow (clippy :: diverging_sub_expression)] let __traced_ret",
+            ],
+        );
+        let out = expand(
+            "args(x)",
+            "fn f(x: u8) -> impl Future<Output = u8> { async move { x } }",
+        );
+        assert_contains(
+            &out,
+            &[
+                "async move { :: trace_runtime :: __private :: record (\"x\" , & x) ; # [allow (clippy :: diverging_sub_expression)] let __traced_ret : u8",
+            ],
+        );
+    }
+
+    #[test]
+    fn ret_is_recorded_at_the_tail_and_returns_but_not_at_question_marks() {
+        let out = expand(
+            "ret",
+            "fn f() -> Result<u8, E> { g()?; if x { return Ok(1); } Ok(2) }",
+        );
+        assert_eq!(out.matches("record_return !").count(), 2, "{out}");
+        assert_contains(&out, &["observe_try ! (g ()) ?"]);
+        let out = expand(
+            "ret(%), err = false",
+            "fn f() -> Result<u8, E> { g()?; Ok(2) }",
+        );
+        assert_contains(
+            &out,
+            &[
+                "g () ? ;",
+                ":: trace_runtime :: __private :: record_return_display ! (& __traced_ret) ;",
+            ],
+        );
+        assert!(!out.contains("observe"), "{out}");
+        let out = expand("ret(?)", "fn f() -> u8 { 1 }");
+        assert_contains(&out, &["record_return_debug ! (& __traced_ret)"]);
+    }
+
+    #[test]
+    fn err_rendering_picks_the_display_or_debug_macros() {
+        let out = expand("err(%)", "fn f() -> Result<u8, E> { g()?; return Err(e); }");
+        assert_contains(
+            &out,
+            &[
+                "observe_try_display ! (g ()) ?",
+                "observe_display ! (& __traced_ret)",
+            ],
+        );
+        let out = expand("err(?)", "async fn f() -> Result<u8, E> { g()?; Ok(1) }");
+        assert_contains(
+            &out,
+            &[
+                "observe_try_debug ! (g ()) ?",
+                "observe_debug ! (& __traced_ret)",
+            ],
+        );
+    }
+
+    #[test]
+    fn start_options_are_used_only_when_given() {
+        let out = expand(
+            "parent = ctx, link = &a, follows_from = b",
+            "fn f(ctx: C, a: C, b: C) {}",
+        );
+        assert_contains(
+            &out,
+            &[
+                "SpanGuard :: enter_with (& __TRACED_CALLSITE , :: trace_runtime :: __private :: StartOptions :: new () . parent (ctx) . link (& a) . link (b))",
+            ],
+        );
+        let out = expand("root", "async fn f() {}");
+        assert_contains(
+            &out,
+            &[
+                "PendingSpan :: new_with (& __TRACED_CALLSITE , :: trace_runtime :: __private :: StartOptions :: new () . root ())",
+            ],
+        );
+        let out = expand("attrs(a = 1), ret", "fn f() -> u8 { 1 }");
+        assert!(!out.contains("StartOptions"), "{out}");
+        assert!(!out.contains("enter_with"), "{out}");
     }
 }

@@ -3,14 +3,27 @@
 //!
 //! Use it through `trace-runtime`, which re-exports it as
 //! `trace_runtime::traced`; the code it generates calls
-//! `trace_runtime::__private`, a hidden module versioned with this crate.
+//! `trace_runtime::__private`, a hidden module versioned with this crate
+//! (the contract is `notes/private-api.md`), and `::core`, nothing else.
+//! Which argument uses which part of that module:
+//!
+//! | argument | `__private` items the expansion calls |
+//! |---|---|
+//! | (always) | `Callsite::new`, `SpanKind`, `SpanGuard::enter` (sync) or `PendingSpan::new` + `Instrumented::new` (async) |
+//! | (a `Result` return) | `observe!` at the tail and each `return`, `observe_try!` at each `?` |
+//! | `err(%)` / `err(?)` | `observe_display!` / `observe_debug!`, `observe_try_display!` / `observe_try_debug!` instead |
+//! | `attrs(key = literal)` | `Callsite::with_attributes`, `StaticAttribute::new`, `StaticValue` |
+//! | `attrs(key = expr)`, `args(name)` | `record`, with `Display` for `%expr` and `Debug` for `?expr` |
+//! | `ret` / `ret(%)` / `ret(?)` | `record_return!` / `record_return_display!` / `record_return_debug!` |
+//! | `parent`, `root`, `link`, `follows_from` | `StartOptions::{new, parent, root, link}`, `SpanGuard::enter_with` / `PendingSpan::new_with` |
 //!
 //! The crate is a pipeline, one stage per module:
 //!
 //! | stage | module | owns |
 //! |---|---|---|
 //! | parse | `args` | the `#[traced(...)]` arguments |
-//! | validate | `validate` | what the attribute may be applied to |
+//! | parse | `attributes` | the keys and values of `attrs(..)` and `args(..)` |
+//! | validate | `validate` | what the attribute may be applied to; `args` names and `ret` against the function |
 //! | classify | `shape` | sync / `async fn` / async tail; observable return types |
 //! | rewrite | `rewrite` | observing `?` and `return` in the body |
 //! | generate | `expand` | the instrumented function (every transform documented there) |
@@ -39,8 +52,11 @@ use proc_macro::TokenStream;
 /// #[traced]                            // span "load_user", kind internal
 /// fn load_user(&self, id: u64) -> Result<&User, DbError> { ... }
 ///
-/// #[traced(name = "db.query", kind = client)]
+/// #[traced(name = "db.query", kind = client, attrs(db.system = "postgres"), args(sql))]
 /// async fn query(sql: &str) -> Result<Rows, DbError> { ... }
+///
+/// #[traced(kind = consumer, root, link = trace_runtime::extract(&message.metadata))]
+/// fn on_message(message: &Message) { ... }
 /// ```
 ///
 /// # What it applies to
@@ -90,14 +106,27 @@ use proc_macro::TokenStream;
 /// `-> Result<&T, E>`) keep working: the body is never moved into a
 /// closure. A `?` written inside a macro invocation (`vec![a?]`) is not
 /// observed individually. Return types containing `impl Trait` are not
-/// observed.
+/// observed. `err(..)` chooses how the error is rendered and `ret` records
+/// the `Ok` value (see below).
 ///
 /// A panic unwinding through the call marks the span as Error whatever
 /// the return type.
 ///
 /// # Arguments
 ///
-/// All optional, comma-separated, each at most once.
+/// All optional, comma-separated, in any order, each at most once except
+/// `link` / `follows_from`. Together:
+///
+/// ```ignore
+/// #[traced(
+///     name = "db.query", kind = client,
+///     attrs(db.system = "postgres", db.statement = sql),
+///     args(id), ret, err(%),
+///     parent = parent_context, link = &producer,
+/// )]
+/// async fn query(sql: &str, id: u64, parent_context: Option<PropagatedContext>, producer: PropagatedContext)
+///     -> Result<u64, DbError> { ... }
+/// ```
 ///
 /// ## `name = "literal"` or `name = PATH`
 ///
@@ -128,15 +157,138 @@ use proc_macro::TokenStream;
 /// fn publish(message: &Message) -> Result<(), SendError> { ... }
 /// ```
 ///
-/// ## `err = false`
+/// ## `attrs(key = value, ..)`
 ///
-/// Stops recording `Err` results on the span (for functions whose `Err` is
-/// an expected outcome, such as a cache miss). The span is still created,
-/// and panics are still recorded. `err = true` is the default.
+/// Attributes recorded on every span of the function. A key is a name, a
+/// dotted name (`db.system`, `http.request.method`; keywords are fine as
+/// parts: `otel.type`) or, for anything else, a string literal
+/// (`"weird key"`). A value is
+///
+/// - a literal: a string, an integer, a float or a `bool`, possibly
+///   negative (`offset = -1`). It is stored in the function's static
+///   callsite and costs nothing per call. Integers keep the `i64` type
+///   (beyond `i64::MAX` they are recorded as their decimal text), floats
+///   are `f64`;
+/// - any other expression, which may use the function's parameters. It is
+///   evaluated once per call, on entry, after the span is entered (for an
+///   `async fn`, at the start of the body, where the parameters are owned):
+///   a panic while evaluating it is a panic in the body, recorded on the
+///   span. Its type must implement `trace_runtime::AttributeValue`
+///   (integers, floats, `bool`, strings, `Option`s — `None` records
+///   nothing —, slices and `Vec`s as arrays, or your own types); otherwise
+///   write `key = %expr` to record its `Display` text, or `key = ?expr` for
+///   its `Debug` text.
+///
+/// A key may appear once (across `attrs` and `args`).
+///
+/// ```ignore
+/// #[traced(kind = client, attrs(
+///     db.system = "postgres",            // static, in the callsite
+///     db.statement = sql,                // &str
+///     db.rows.limit = limit * 2,         // evaluated on entry
+///     server.address = %addr,            // Display
+///     db.options = ?options,             // Debug
+///     "db.weird key" = true,
+/// ))]
+/// fn query(sql: &str, limit: u32, addr: SocketAddr, options: &Options) -> Result<Rows, DbError> { ... }
+/// ```
+///
+/// ## `args(name, ..)`
+///
+/// Records the named parameters, each under its own name, as `attrs(name =
+/// name)` would. Parameters are never recorded unless named, so secrets do
+/// not leak by default. A name must be a parameter bound by a plain name
+/// (`id: u64`, `mut id: u64`): not `self` (use `attrs(key = self.field)`),
+/// nor a name bound inside a pattern such as `(x, y): (i32, i32)` (use
+/// `attrs(x = x)`). A name that is not a parameter is an error listing the
+/// parameters.
+///
+/// ```ignore
+/// #[traced(args(user, attempt))]              // `password` is not recorded
+/// fn login(user: &str, password: &str, attempt: u8) -> Result<Session, AuthError> { ... }
+/// ```
+///
+/// ## `ret`, `ret(%)`, `ret(?)`
+///
+/// Records the returned value as the `return.value` attribute: as its own
+/// attribute type with `ret`, its `Display` text with `ret(%)`, its `Debug`
+/// text with `ret(?)`. For a `Result`, the `Ok` value is recorded; an `Err`
+/// is recorded as an error, not as the return value. The value is recorded
+/// wherever it leaves the function (its final value and every `return`),
+/// not at a `?`, which is an error exit. Borrowed returns work.
+///
+/// `ret` is an error when there is no value to record (no return type,
+/// `-> ()`, `-> !`, an `async fn` returning `()`), when the return type
+/// contains `impl Trait` (its type cannot be named inside the function),
+/// and for a function returning a future whose `Output` its signature
+/// does not spell out (`-> impl Future<Output = T>` works).
+///
+/// ```ignore
+/// #[traced(ret)]
+/// fn port(config: &Config) -> Result<u16, ConfigError> { ... }  // return.value = 8080
+///
+/// #[traced(ret(%))]
+/// fn peer(&self) -> &SocketAddr { ... }                          // return.value = "10.0.0.7:443"
+/// ```
+///
+/// ## `err = false`, `err(%)`, `err(?)`
+///
+/// `err = false` stops recording `Err` results on the span (for functions
+/// whose `Err` is an expected outcome, such as a cache miss). The span is
+/// still created, and panics are still recorded. `err = true` is the
+/// default. By default the error message is the `std::error::Error`
+/// message with its `source()` chain, else the `Display` text, else the
+/// `Debug` text; `err(%)` always uses `Display`, `err(?)` always `Debug`.
 ///
 /// ```ignore
 /// #[traced(err = false)]
 /// fn lookup(key: &str) -> Result<Value, NotFound> { ... }
+///
+/// #[traced(err(?))]                    // exception.message = "Timeout { after: 5s }"
+/// fn call(&self) -> Result<Reply, RpcError> { ... }
+/// ```
+///
+/// ## `parent = expr`
+///
+/// Makes the span a child of the given context instead of the current one:
+/// a `trace_runtime::PropagatedContext` from `trace_runtime::extract(..)`
+/// (a remote parent, from incoming headers or message metadata) or from
+/// `trace_runtime::propagate_context()`, by value, by reference, or as an
+/// `Option` (`None` keeps the current context). The expression is
+/// evaluated at the start of the call, before the span opens, with the
+/// parameters available (for an `async fn`, when the future is first
+/// polled, before the body's `async` block takes them).
+///
+/// ```ignore
+/// #[traced(kind = server, parent = trace_runtime::extract(request.headers()))]
+/// async fn handle(request: &Request) -> Response { ... }
+/// ```
+///
+/// ## `root`
+///
+/// Starts a new trace, even under an active span: for per-message work in
+/// a long-running loop, so that each message gets its own bounded trace.
+/// It contradicts `parent`; giving both is an error.
+///
+/// ```ignore
+/// #[traced(kind = consumer, root)]
+/// fn on_message(message: &Message) { ... }
+/// ```
+///
+/// ## `link = expr`, `follows_from = expr`
+///
+/// Adds a span link to the target's span: a `PropagatedContext` (by value
+/// or reference), an OpenTelemetry `SpanContext` or `Link`, or an `Option`
+/// of one (`None`, or a context without a span, adds nothing). Repeatable,
+/// links are kept in the order written; `follows_from` is another name
+/// for `link`. Evaluated like `parent`, before the span opens.
+///
+/// ```ignore
+/// #[traced(kind = consumer, root, link = trace_runtime::extract(&message.metadata))]
+/// fn on_message(message: &Message) { ... }
+///
+/// #[traced(follows_from = &batch.first, follows_from = &batch.last)]
+/// fn flush(batch: &Batch) { ... }
 /// ```
 ///
 /// ## `crate = path`
@@ -168,6 +320,19 @@ use proc_macro::TokenStream;
 ///   |
 /// 3 | #[traced(kind = rpc)]
 ///   |                 ^^^
+/// ```
+///
+/// A value that cannot be recorded is reported on the expression, with the
+/// way out:
+///
+/// ```text
+/// error[E0277]: `Config` cannot be recorded as a span attribute
+///   --> src/lib.rs:11:25
+///    |
+/// 11 | #[traced(attrs(config = config))]
+///    |                         ^^^^^^ this value's type has no attribute form
+///    |
+///    = note: record it as text with `%value` (Display) or `?value` (Debug), or implement `trace_runtime::AttributeValue` for it
 /// ```
 #[proc_macro_attribute]
 pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -272,4 +272,56 @@ mod tests {
         assert!(error("fn f(&self) -> u8;").contains("needs a function body"));
         assert!(error("pub fn f();").contains("needs a function body"));
     }
+
+    fn arguments_error(args: &str, item: &str) -> Option<String> {
+        let args: Args = syn::parse_str(args).unwrap();
+        let item = function(item.parse().unwrap()).unwrap();
+        arguments(&args, &item).err().map(|error| error.to_string())
+    }
+
+    #[test]
+    fn args_must_name_plain_parameters() {
+        assert_eq!(
+            arguments_error("args(a, b)", "fn f(a: u8, mut b: u8) {}"),
+            None
+        );
+        let message = arguments_error("args(c)", "fn f(&self, a: u8, b: u8) {}").unwrap();
+        assert!(
+            message.contains("no parameter `c`: the parameters are `a`, `b`"),
+            "{message}"
+        );
+        let message = arguments_error("args(self)", "fn f(&self) {}").unwrap();
+        assert!(message.contains("cannot record `self`"), "{message}");
+        let message = arguments_error("args(x)", "fn f((x, y): (u8, u8)) {}").unwrap();
+        assert!(message.contains("bound inside the pattern"), "{message}");
+        assert!(message.contains("attrs(x = x)"), "{message}");
+        let message = arguments_error("args(x)", "fn f(P { x, .. }: P) {}").unwrap();
+        assert!(message.contains("bound inside the pattern"), "{message}");
+    }
+
+    #[test]
+    fn ret_needs_a_nameable_value() {
+        for item in [
+            "fn f() -> u8 { 1 }",
+            "fn f(s: &str) -> Result<&str, E> { Ok(s) }",
+            "async fn f() -> u8 { 1 }",
+            "fn f() -> impl Future<Output = u8> { async { 1 } }",
+        ] {
+            assert_eq!(arguments_error("ret", item), None, "{item}");
+        }
+        for (item, expected) in [
+            ("fn f() {}", "returns nothing"),
+            ("fn f() -> () {}", "returns nothing"),
+            ("async fn f() {}", "returns nothing"),
+            ("fn f() -> ! { loop {} }", "never returns"),
+            ("fn f() -> impl Display { 1 }", "`impl Trait`"),
+            (
+                "fn f() -> BoxFuture<u8> { Box::pin(async { 1 }) }",
+                "returned future",
+            ),
+        ] {
+            let message = arguments_error("ret", item).unwrap();
+            assert!(message.contains(expected), "{item}: {message}");
+        }
+    }
 }

@@ -202,3 +202,35 @@ fn a_failing_or_panicking_exporter_is_counted_and_contained() {
         assert_eq!(after.exported, before.exported);
     }
 }
+
+#[test]
+fn a_span_ending_after_shutdown_is_counted_as_dropped() {
+    let _serial = serial();
+    let before = PipelineStats::read();
+    let (opened_tx, opened_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let pipeline = Pipeline::builder()
+        .with_exporter(InMemoryExporter::default())
+        .install()
+        .unwrap();
+    #[traced]
+    fn outer(opened: &mpsc::Sender<()>, release: &mpsc::Receiver<()>) {
+        child(); // ends while the pipeline is up, but waits in this thread's buffer
+        opened.send(()).unwrap();
+        release.recv().unwrap();
+    }
+    let worker = std::thread::spawn(move || outer(&opened_tx, &release_rx));
+    opened_rx.recv().unwrap();
+    drop(pipeline); // shuts down while `outer` is still open
+    release_tx.send(()).unwrap();
+    worker.join().unwrap();
+    let after = PipelineStats::read();
+    assert_eq!(after.started - before.started, 2);
+    assert_eq!(after.ended - before.ended, 2);
+    assert_eq!(
+        after.dropped - before.dropped,
+        2,
+        "ended after shutdown: counted, not lost silently"
+    );
+    assert_eq!(after.exported, before.exported);
+}

@@ -141,6 +141,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 struct Queue {
     accepting: bool,
+    /// A pipeline has been installed in this process (and may be gone).
+    installed_before: bool,
     batches: Vec<Vec<SpanRecord>>,
     queued: usize,
     spare: Vec<Vec<SpanRecord>>,
@@ -162,6 +164,7 @@ struct Hub {
 static HUB: Hub = Hub {
     queue: Mutex::new(Queue {
         accepting: false,
+        installed_before: false,
         batches: Vec::new(),
         queued: 0,
         spare: Vec::new(),
@@ -182,6 +185,12 @@ impl Hub {
         let count = ended.len();
         let mut queue = lock(&self.queue);
         if !queue.accepting {
+            if queue.installed_before {
+                // Spans that were open at shutdown and ended after it: lost,
+                // but counted, never silently.
+                COUNTERS.ended.fetch_add(count as u64, Ordering::Relaxed);
+                COUNTERS.dropped.fetch_add(count as u64, Ordering::Relaxed);
+            }
             ended.clear(); // no pipeline installed: nothing was asked to be exported
             return;
         }
@@ -229,6 +238,7 @@ pub(crate) fn start_accepting(config: &BatchConfig) -> bool {
         return false;
     }
     queue.accepting = true;
+    queue.installed_before = true;
     queue.max_queue = config.max_queue_size.max(1);
     queue.max_batch = config.max_export_batch_size.clamp(1, queue.max_queue);
     true

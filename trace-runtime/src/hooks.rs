@@ -111,8 +111,11 @@ impl StartingSpan<'_> {
     }
 }
 
+/// The installed hooks, shared by the calling threads and the collector.
+type Hooks = Arc<[Arc<dyn SpanHook>]>;
+
 static ACTIVE: AtomicBool = AtomicBool::new(false);
-static HOOKS: RwLock<Option<Arc<[Arc<dyn SpanHook>]>>> = RwLock::new(None);
+static HOOKS: RwLock<Option<Hooks>> = RwLock::new(None);
 static PANICS: AtomicU64 = AtomicU64::new(0);
 
 /// How many hook calls panicked (and were contained) since the process started.
@@ -131,7 +134,7 @@ pub(crate) fn install(hooks: Vec<Arc<dyn SpanHook>>) {
     ACTIVE.store(active, Ordering::Release);
 }
 
-fn installed() -> Option<Arc<[Arc<dyn SpanHook>]>> {
+fn installed() -> Option<Hooks> {
     HOOKS.read().unwrap_or_else(PoisonError::into_inner).clone()
 }
 

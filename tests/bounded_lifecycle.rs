@@ -1,0 +1,170 @@
+//! A long-running consumer stays bounded: 10,000 messages give 10,000
+//! separate traces, none deeper than the handler's own nesting, each with
+//! the component's identity and a link to its producer; the runtime's memory
+//! stays flat over the loop and no span stays open after it.
+//!
+//! The loop runs through the process-wide pipeline (a capture would keep
+//! every span in memory by design), with an exporter that checks each span
+//! and keeps only counts, and a counting allocator measures live bytes.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use trace_runtime::identity::Identity;
+use trace_runtime::otel::KeyValue;
+use trace_runtime::otel::trace::SpanId;
+use trace_runtime::otel_sdk::error::OTelSdkResult;
+use trace_runtime::otel_sdk::trace::{SpanData, SpanExporter};
+use trace_runtime::{Pipeline, extract, inject, traced};
+
+/// Counts bytes currently allocated by the whole process.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: `ptr` came from `alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// What the exporter saw, as counts only (so it does not grow with the loop).
+#[derive(Debug, Default)]
+struct Seen {
+    handlers: usize,
+    children: usize,
+    producers: usize,
+    handler_roots: usize,
+    handler_links_to_other_trace: usize,
+    with_identity: usize,
+    children_under_handler: usize,
+    /// Children waiting for their handler (which ends, and may be exported,
+    /// after them): parent span id -> trace id. Emptied as handlers arrive.
+    waiting: HashMap<SpanId, trace_runtime::otel::trace::TraceId>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Checking(Arc<Mutex<Seen>>);
+
+impl SpanExporter for Checking {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let mut seen = self.0.lock().unwrap();
+        for span in &batch {
+            let identity =
+                span.attributes.first() == Some(&KeyValue::new("component.name", "orders"));
+            match span.name.as_ref() {
+                "publish" => seen.producers += 1,
+                "handle" => {
+                    seen.handlers += 1;
+                    seen.with_identity += usize::from(identity);
+                    seen.handler_roots += usize::from(span.parent_span_id == SpanId::INVALID);
+                    let linked = span.links.len() == 1
+                        && span.links[0].span_context.trace_id() != span.span_context.trace_id();
+                    seen.handler_links_to_other_trace += usize::from(linked);
+                    let child = seen.waiting.remove(&span.span_context.span_id());
+                    seen.children_under_handler +=
+                        usize::from(child == Some(span.span_context.trace_id()));
+                }
+                "decode" => {
+                    seen.children += 1;
+                    seen.with_identity += usize::from(identity);
+                    seen.waiting
+                        .insert(span.parent_span_id, span.span_context.trace_id());
+                }
+                other => panic!("unexpected span {other}"),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[traced(kind = producer)]
+fn publish() -> Vec<(String, String)> {
+    let mut metadata = Vec::new();
+    inject(&mut metadata);
+    metadata
+}
+
+#[traced]
+fn decode(metadata: &[(String, String)]) -> usize {
+    metadata.len()
+}
+
+#[traced(kind = consumer, root, link = extract(metadata))]
+fn handle(metadata: &[(String, String)]) -> usize {
+    decode(metadata)
+}
+
+fn run(messages: usize) {
+    for _ in 0..messages {
+        let metadata = publish();
+        handle(&metadata);
+    }
+}
+
+#[test]
+fn ten_thousand_messages_make_ten_thousand_bounded_traces_in_flat_memory() {
+    let seen = Checking::default();
+    let pipeline = Pipeline::builder()
+        .with_exporter(seen.clone())
+        .with_max_queue_size(1 << 16)
+        .with_scheduled_delay(Duration::from_millis(50))
+        .install()
+        .unwrap();
+    let orders = Identity::new([KeyValue::new("component.name", "orders")]);
+
+    // Warm up: buffers, the collector's pools and the exporter reach their size.
+    orders.run(|| run(1_000));
+    assert!(pipeline.flush(Duration::from_secs(30)));
+    let warm = LIVE.load(Ordering::Relaxed);
+
+    orders.run(|| run(9_000));
+    assert!(pipeline.flush(Duration::from_secs(30)));
+    let after = LIVE.load(Ordering::Relaxed);
+
+    assert_eq!(
+        trace_runtime::testing::open_spans(),
+        0,
+        "no span stays open after the loop"
+    );
+    drop(pipeline);
+
+    let seen = seen.0.lock().unwrap();
+    assert_eq!(seen.producers, 10_000);
+    assert_eq!(seen.handlers, 10_000);
+    assert_eq!(seen.handler_roots, 10_000, "every message is its own trace");
+    assert_eq!(
+        seen.handler_links_to_other_trace, 10_000,
+        "each linked to its producer"
+    );
+    assert_eq!(seen.children, 10_000);
+    assert_eq!(
+        seen.children_under_handler, 10_000,
+        "no trace deeper than the handler's nesting"
+    );
+    assert!(seen.waiting.is_empty());
+    assert_eq!(
+        seen.with_identity, 20_000,
+        "identity on every consumer span, first"
+    );
+
+    let growth = after - warm;
+    println!("live bytes after 1,000 messages: {warm}; after 10,000: {after}; growth: {growth}");
+    assert!(
+        growth < 64 * 1024,
+        "runtime memory grew by {growth} bytes over 9,000 messages"
+    );
+}

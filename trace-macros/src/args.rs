@@ -88,8 +88,8 @@ pub(crate) enum SpanName {
 enum ErrorRecording {
     /// `err = true` / `err = false`.
     Enabled(LitBool),
-    /// `err(%)` / `err(?)`.
-    Rendered(Render),
+    /// `err(%)` / `err(?)`, with the `err` keyword for diagnostics.
+    Rendered(Render, kw::err),
 }
 
 /// `ret`, `ret(%)` or `ret(?)`.
@@ -120,7 +120,17 @@ impl Args {
         match &self.err {
             None => Some(Render::Value),
             Some(ErrorRecording::Enabled(enabled)) => enabled.value.then_some(Render::Value),
-            Some(ErrorRecording::Rendered(render)) => Some(*render),
+            Some(ErrorRecording::Rendered(render, _)) => Some(*render),
+        }
+    }
+
+    /// The `err` keyword of `err(%)` / `err(?)`: the code that renders the
+    /// error is located there, so that a type error in it (`err(%)` on a
+    /// function that does not return a `Result`) points at it.
+    pub(crate) fn error_render_keyword(&self) -> Option<&kw::err> {
+        match &self.err {
+            Some(ErrorRecording::Rendered(_, keyword)) => Some(keyword),
+            _ => None,
         }
     }
 
@@ -299,9 +309,8 @@ fn parse_expr_value(input: ParseStream, what: &str, example: &str) -> syn::Resul
 /// What follows `err`: `= true | false`, `(%)` or `(?)`.
 fn parse_err(input: ParseStream, key: kw::err) -> syn::Result<ErrorRecording> {
     if input.peek(syn::token::Paren) {
-        return Ok(ErrorRecording::Rendered(attributes::parse_render(
-            input, "err",
-        )?));
+        let render = attributes::parse_render(input, "err")?;
+        return Ok(ErrorRecording::Rendered(render, key));
     }
     if !input.peek(Token![=]) {
         return Err(syn::Error::new(

@@ -317,6 +317,11 @@ struct Context {
     errors: Option<Render>,
     /// How the returned value is recorded (`ret`), if it is.
     returns: Option<Render>,
+    /// Where the code rendering errors is located: the `err` of
+    /// `err(%)` / `err(?)`, else the attribute.
+    errors_at: Span,
+    /// Where the code recording the return value is located: `ret`.
+    returns_at: Span,
     /// The statements recording `attrs(..)` expressions and `args(..)`,
     /// run first thing inside the span.
     records: TokenStream,
@@ -338,26 +343,37 @@ impl Context {
 
     /// The statements run with the returned value bound to `__traced_ret`:
     /// the error observation, then the return value's recording.
+    ///
+    /// Each statement is located at the argument that asked for it (`ret`,
+    /// `err(%)`), so that a type error in it points there: a return type
+    /// without an attribute form under `ret`, a non-`Result` under
+    /// `err(%)`.
     fn on_return(&self) -> TokenStream {
-        let runtime = &self.runtime;
-        let ret = &self.ret;
         let observe = self.errors.map(|render| {
             let name = match render {
-                Render::Value => quote!(observe),
-                Render::Display => quote!(observe_display),
-                Render::Debug => quote!(observe_debug),
+                Render::Value => "observe",
+                Render::Display => "observe_display",
+                Render::Debug => "observe_debug",
             };
-            quote!(#runtime::__private::#name!(&#ret);)
+            self.call_on_ret(name, self.errors_at)
         });
         let record = self.returns.map(|render| {
             let name = match render {
-                Render::Value => quote!(record_return),
-                Render::Display => quote!(record_return_display),
-                Render::Debug => quote!(record_return_debug),
+                Render::Value => "record_return",
+                Render::Display => "record_return_display",
+                Render::Debug => "record_return_debug",
             };
-            quote!(#runtime::__private::#name!(&#ret);)
+            self.call_on_ret(name, self.returns_at)
         });
         quote!(#observe #record)
+    }
+
+    /// `RT::__private::name!(&__traced_ret);`, located at `at`.
+    fn call_on_ret(&self, name: &str, at: Span) -> TokenStream {
+        let runtime = rewrite::respan(self.runtime.clone(), at);
+        let name = Ident::new(name, at);
+        let ret = Ident::new("__traced_ret", Span::mixed_site().located_at(at));
+        quote_spanned!(at=> #runtime::__private::#name!(&#ret);)
     }
 
     /// The macro a `?` operand goes through, if errors are observed.
@@ -405,6 +421,12 @@ pub(crate) fn traced(args: &Args, mut function: ItemFn) -> TokenStream {
         runtime,
         errors: args.error_render(),
         returns: args.ret().map(|ret| ret.render),
+        errors_at: args
+            .error_render_keyword()
+            .map_or_else(Span::call_site, |keyword| at_user_code(keyword.span)),
+        returns_at: args
+            .ret()
+            .map_or_else(Span::call_site, |ret| at_user_code(ret.keyword.span)),
         ret: Ident::new("__traced_ret", Span::mixed_site()),
         span: Ident::new("__traced_span", Span::mixed_site()),
         guard: Ident::new("__traced_guard", Span::mixed_site()),

@@ -217,7 +217,9 @@ use proc_macro::TokenStream;
 /// wherever it leaves the function (its final value and every `return`),
 /// not at a `?`, which is an error exit. Borrowed returns work.
 ///
-/// `ret` is an error when there is no value to record (no return type,
+/// The value's type must have an attribute form (see `attrs`); otherwise
+/// the compiler's error points at `ret`, and `ret(%)` or `ret(?)` records
+/// its text instead. `ret` is an error when there is no value to record (no return type,
 /// `-> ()`, `-> !`, an `async fn` returning `()`), when the return type
 /// contains `impl Trait` (its type cannot be named inside the function),
 /// and for a function returning a future whose `Output` its signature
@@ -239,6 +241,9 @@ use proc_macro::TokenStream;
 /// default. By default the error message is the `std::error::Error`
 /// message with its `source()` chain, else the `Display` text, else the
 /// `Debug` text; `err(%)` always uses `Display`, `err(?)` always `Debug`.
+/// Those two need a `Result` return type (any alias of it): on a function
+/// returning nothing they are an error, and on another type the compiler's
+/// type error points at `err`.
 ///
 /// ```ignore
 /// #[traced(err = false)]

@@ -22,7 +22,10 @@
 //!   (`attrs(x = x)` records them);
 //! - `ret` needs a value whose type can be named: not `()`, `!`, a type
 //!   containing `impl Trait`, nor a future whose `Output` is not spelled
-//!   out (see `shape::Output`).
+//!   out (see `shape::Output`);
+//! - `err(%)` / `err(?)` needs a value at all: not `()` or `!`. Whether
+//!   the value is a `Result` is the compiler's to say (aliases hide it),
+//!   at the `err` keyword, where the rendering code is located.
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
@@ -71,6 +74,10 @@ pub(crate) fn arguments(args: &Args, function: &ItemFn) -> syn::Result<()> {
         .chain(
             args.ret()
                 .and_then(|ret| returned_value(ret.keyword.span, function).err()),
+        )
+        .chain(
+            args.error_render_keyword()
+                .and_then(|keyword| rendered_error(keyword.span, function).err()),
         );
     let Some(mut first) = errors.next() else {
         return Ok(());
@@ -143,6 +150,18 @@ fn binds(pattern: &Pat, name: &Ident) -> bool {
     let mut bindings = Bindings { name, found: false };
     bindings.visit_pat_mut(&mut pattern.clone());
     bindings.found
+}
+
+/// Checks that `err(%)` / `err(?)` has a value that may be an error.
+fn rendered_error(err: proc_macro2::Span, function: &ItemFn) -> syn::Result<()> {
+    match Flavor::of(function).output(&function.sig.output) {
+        Some(Output::Unit | Output::Never) => Err(syn::Error::new(
+            err,
+            "`err(..)` chooses how an `Err` result is rendered, but this function returns \
+             nothing: remove it",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks that `ret` has a value to record.
@@ -323,5 +342,16 @@ mod tests {
             let message = arguments_error("ret", item).unwrap();
             assert!(message.contains(expected), "{item}: {message}");
         }
+    }
+
+    #[test]
+    fn err_rendering_needs_a_value() {
+        assert_eq!(
+            arguments_error("err(%)", "fn f() -> io::Result<()> { Ok(()) }"),
+            None
+        );
+        assert_eq!(arguments_error("err = false", "fn f() {}"), None);
+        let message = arguments_error("err(?)", "async fn f() {}").unwrap();
+        assert!(message.contains("returns nothing"), "{message}");
     }
 }

@@ -130,6 +130,12 @@ impl<T: AttributeValue + ?Sized> AttributeValue for &T {
     }
 }
 
+impl<T: AttributeValue + ?Sized> AttributeValue for &mut T {
+    fn to_value(&self) -> Option<Value> {
+        (**self).to_value()
+    }
+}
+
 impl<T: AttributeValue> AttributeValue for Option<T> {
     fn to_value(&self) -> Option<Value> {
         self.as_ref().and_then(AttributeValue::to_value)

@@ -30,8 +30,9 @@ async fn http_get(client: &reqwest::Client, url: String) -> Result<String, reqwe
         .await
 }
 
-#[traced(kind = server)]
-async fn checkout(base: String) -> String {
+/// The server side: `parent = extract(..)` makes the client's span the parent.
+#[traced(kind = server, parent = extract(&headers))]
+async fn checkout(headers: HeaderMap, base: String) -> String {
     let client = reqwest::Client::new();
     let stock = http_get(&client, format!("{base}/inventory")).await;
     format!("checkout done, inventory said: {stock:?}")
@@ -42,13 +43,14 @@ async fn inventory() -> &'static str {
     "42 in stock"
 }
 
-/// Builds the server; every handler runs under the context extracted from
-/// its request's headers.
+/// Builds the server. Both ways of joining the caller's trace are shown:
+/// `parent = extract(..)` on the handler (`/checkout`), or putting the
+/// handler's future under the extracted context (`/inventory`).
 fn app(base: String) -> Router {
     Router::new()
         .route(
             "/checkout",
-            get(move |headers: HeaderMap| checkout(base.clone()).in_context(extract(&headers))),
+            get(move |headers: HeaderMap| checkout(headers, base.clone())),
         )
         .route(
             "/inventory",

@@ -233,24 +233,30 @@ where
         }
         let Some(span) = ctx.span(id) else { return };
         let kinds = callsites::kinds(attrs.metadata());
-        let opened = context::with_local(|local| {
-            if attrs.is_contextual() {
+        // All in one go on the thread's state: the record is moved as few
+        // times as possible on its way into the extensions.
+        context::with_local(|local| {
+            let opened = if attrs.is_contextual() {
                 span::open(local, kinds.internal())
             } else {
                 let parent = explicit_parent(attrs.parent(), &ctx, local);
-                let opened = span::open_under(&parent, kinds.internal())?;
-                local.started += u64::from(opened.record.sampled);
-                Some(opened)
+                let opened = span::open_under(&parent, kinds.internal());
+                if let Some(opened) = &opened {
+                    local.started += u64::from(opened.record.sampled);
+                }
+                opened
+            };
+            let Some(opened) = opened else { return };
+            let mut bridged = Bridged::new(opened, kinds);
+            if !attrs.fields().is_empty()
+                && let Some(record) = bridged.record_mut(local)
+            {
+                let mut fields = SpanFields::new(record, kinds);
+                attrs.record(&mut fields);
+                fields.finish();
             }
-        })
-        .flatten();
-        let Some(mut opened) = opened else { return };
-        if opened.record.sampled && !attrs.fields().is_empty() {
-            let mut fields = SpanFields::new(&mut opened.record, kinds);
-            attrs.record(&mut fields);
-            fields.finish();
-        }
-        span.extensions_mut().insert(Bridged::new(opened, kinds));
+            span.extensions_mut().insert(bridged);
+        });
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {

@@ -26,7 +26,16 @@ use super::bridged::Bridged;
 use crate::context::{self, SpanIds};
 
 /// An event formatter that starts each line with `trace_id=… span_id=…`,
-/// then writes what `inner` writes (see the [module docs](self)).
+/// then writes what `inner` writes.
+///
+/// The ids are those of the span the event belongs to: its explicit
+/// `parent:`, else the current span of this thread or task (a `#[traced]`
+/// call, or a `tracing` span recorded by [`TracingLayer`](super::TracingLayer)).
+/// Outside any span, or with no pipeline installed, the line is left as
+/// `inner` writes it. The prefix makes a line plain text: for JSON lines,
+/// write the ids as fields in your own formatter with
+/// [`current_trace_id`](crate::current_trace_id) and
+/// [`current_span_id`](crate::current_span_id).
 ///
 /// ```
 /// use tracing_subscriber::layer::SubscriberExt as _;

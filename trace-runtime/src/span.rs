@@ -220,10 +220,7 @@ impl SpanGuard {
     #[inline(never)]
     fn enter_recording(callsite: &'static Callsite) -> SpanGuard {
         context::with_local(|local| match open(local, callsite) {
-            Some(span) => SpanGuard {
-                depth: local.push(span.record, span.scope),
-                _not_send: PhantomData,
-            },
+            Some(span) => SpanGuard::pushed(local, span),
             None => SpanGuard::inert(),
         })
         .unwrap_or_else(SpanGuard::inert)
@@ -235,10 +232,7 @@ impl SpanGuard {
             return SpanGuard::inert();
         }
         context::with_local(|local| match options.open(local, callsite) {
-            Some(span) => SpanGuard {
-                depth: local.push(span.record, span.scope),
-                _not_send: PhantomData,
-            },
+            Some(span) => SpanGuard::pushed(local, span),
             None => SpanGuard::inert(),
         })
         .unwrap_or_else(SpanGuard::inert)
@@ -252,14 +246,20 @@ impl SpanGuard {
         context::with_local(|local| match open(local, callsite) {
             Some(mut span) => {
                 span.record.name = Some(name);
-                SpanGuard {
-                    depth: local.push(span.record, span.scope),
-                    _not_send: PhantomData,
-                }
+                SpanGuard::pushed(local, span)
             }
             None => SpanGuard::inert(),
         })
         .unwrap_or_else(SpanGuard::inert)
+    }
+
+    /// Makes `span` the current span of this thread, ended by the returned guard.
+    #[inline]
+    fn pushed(local: &mut LocalState, span: OpenSpan) -> SpanGuard {
+        SpanGuard {
+            depth: local.push(span.record, span.scope),
+            _not_send: PhantomData,
+        }
     }
 
     const fn inert() -> SpanGuard {

@@ -42,6 +42,14 @@ pub trait Extract {
     fn get_all(&self, key: &str) -> Vec<&str>;
 }
 
+/// The values of the pairs whose key is `key`, ignoring ASCII case.
+fn values_of<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>, key: &str) -> Vec<&'a str> {
+    pairs
+        .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
 impl<S: BuildHasher> Inject for HashMap<String, String, S> {
     fn set(&mut self, key: &str, value: String) {
         self.retain(|k, _| !k.eq_ignore_ascii_case(key));
@@ -51,10 +59,7 @@ impl<S: BuildHasher> Inject for HashMap<String, String, S> {
 
 impl<S: BuildHasher> Extract for HashMap<String, String, S> {
     fn get_all(&self, key: &str) -> Vec<&str> {
-        self.iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-            .collect()
+        values_of(self.iter(), key)
     }
 }
 
@@ -67,10 +72,7 @@ impl Inject for BTreeMap<String, String> {
 
 impl Extract for BTreeMap<String, String> {
     fn get_all(&self, key: &str) -> Vec<&str> {
-        self.iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-            .collect()
+        values_of(self.iter(), key)
     }
 }
 
@@ -83,19 +85,13 @@ impl Inject for Vec<(String, String)> {
 
 impl Extract for Vec<(String, String)> {
     fn get_all(&self, key: &str) -> Vec<&str> {
-        self.iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.as_slice().get_all(key)
     }
 }
 
 impl Extract for [(String, String)] {
     fn get_all(&self, key: &str) -> Vec<&str> {
-        self.iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-            .collect()
+        values_of(self.iter().map(|(k, v)| (k, v)), key)
     }
 }
 

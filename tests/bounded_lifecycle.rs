@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use trace_runtime::identity::Identity;
 use trace_runtime::otel::KeyValue;
-use trace_runtime::otel::trace::SpanId;
+use trace_runtime::otel::trace::{SpanId, TraceId};
 use trace_runtime::otel_sdk::error::OTelSdkResult;
 use trace_runtime::otel_sdk::trace::{SpanData, SpanExporter};
 use trace_runtime::{Pipeline, extract, inject, traced};
@@ -51,9 +51,11 @@ struct Seen {
     handler_links_to_other_trace: usize,
     with_identity: usize,
     children_under_handler: usize,
-    /// Children waiting for their handler (which ends, and may be exported,
-    /// after them): parent span id -> trace id. Emptied as handlers arrive.
-    waiting: HashMap<SpanId, trace_runtime::otel::trace::TraceId>,
+    /// Children whose handler has not been exported yet (the order of spans
+    /// in and across batches is not a contract): parent span id -> trace id.
+    waiting_children: HashMap<SpanId, TraceId>,
+    /// Handlers whose child has not been exported yet: span id -> trace id.
+    waiting_handlers: HashMap<SpanId, TraceId>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -74,15 +76,24 @@ impl SpanExporter for Checking {
                     let linked = span.links.len() == 1
                         && span.links[0].span_context.trace_id() != span.span_context.trace_id();
                     seen.handler_links_to_other_trace += usize::from(linked);
-                    let child = seen.waiting.remove(&span.span_context.span_id());
-                    seen.children_under_handler +=
-                        usize::from(child == Some(span.span_context.trace_id()));
+                    let (id, trace) = (span.span_context.span_id(), span.span_context.trace_id());
+                    match seen.waiting_children.remove(&id) {
+                        Some(child_trace) => {
+                            seen.children_under_handler += usize::from(child_trace == trace);
+                        }
+                        None => _ = seen.waiting_handlers.insert(id, trace),
+                    }
                 }
                 "decode" => {
                     seen.children += 1;
                     seen.with_identity += usize::from(identity);
-                    seen.waiting
-                        .insert(span.parent_span_id, span.span_context.trace_id());
+                    let (parent, trace) = (span.parent_span_id, span.span_context.trace_id());
+                    match seen.waiting_handlers.remove(&parent) {
+                        Some(handler_trace) => {
+                            seen.children_under_handler += usize::from(handler_trace == trace);
+                        }
+                        None => _ = seen.waiting_children.insert(parent, trace),
+                    }
                 }
                 other => panic!("unexpected span {other}"),
             }
@@ -155,7 +166,7 @@ fn ten_thousand_messages_make_ten_thousand_bounded_traces_in_flat_memory() {
         seen.children_under_handler, 10_000,
         "no trace deeper than the handler's nesting"
     );
-    assert!(seen.waiting.is_empty());
+    assert!(seen.waiting_children.is_empty() && seen.waiting_handlers.is_empty());
     assert_eq!(
         seen.with_identity, 20_000,
         "identity on every consumer span, first"

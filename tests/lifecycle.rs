@@ -366,3 +366,66 @@ async fn async_parent_yielding() {
     tokio::task::yield_now().await;
     leaf(2);
 }
+
+#[traced]
+fn wide(children: u64) -> u64 {
+    let mut sum = 0;
+    for i in 0..children {
+        sum += if i % 100 == 0 { middle(i) } else { leaf(i) };
+    }
+    sum
+}
+
+#[test]
+fn a_span_with_more_children_than_a_hand_off_holds_keeps_them_all() {
+    // 1,300 children and 26 grandchildren under one open span: the thread
+    // hands off ended spans while the parent (and sometimes a middle span)
+    // is still open, so open records are moved to a fresh buffer in between.
+    let spans = capture(|| wide(1_300));
+    assert_eq!(spans.len(), 1 + 1_300 + 2 * 13);
+    let wide = spans.named("wide");
+    assert_eq!(spans.roots().len(), 1);
+    assert_eq!(spans.children_of(wide).len(), 1_300);
+    for middle in spans.all_named("middle") {
+        spans.assert_parent(middle, wide);
+        assert_eq!(spans.children_of(middle).len(), 2);
+    }
+    assert_eq!(spans.trace_ids().len(), 1);
+    // The parent's end is stamped on its own record, wherever it moved.
+    let last_child_end = spans.children_of(wide).iter().map(|c| c.end_time).max();
+    assert!(wide.end_time >= last_child_end.unwrap());
+    assert!(spans.iter().all(|s| s.end_time >= s.start_time));
+}
+
+#[traced(parent = trace_runtime::extract(&unsampled_parent()))]
+fn under_an_unsampled_remote_parent() -> u64 {
+    leaf(7)
+}
+
+fn unsampled_parent() -> Vec<(String, String)> {
+    vec![(
+        "traceparent".to_owned(),
+        "00-12345678901234567890123456789012-1234567890123456-00".to_owned(),
+    )]
+}
+
+#[traced]
+fn mixed() -> u64 {
+    leaf(1) + under_an_unsampled_remote_parent() + leaf(2) + middle(3)
+}
+
+#[test]
+fn unsampled_spans_between_sampled_ones_leave_the_others_intact() {
+    let spans = capture(mixed);
+    assert_eq!(
+        spans.names().len(),
+        1 + 2 + 1 + 2,
+        "the unsampled span and its child are not recorded: {:?}",
+        spans.names()
+    );
+    let mixed = spans.named("mixed");
+    assert_eq!(spans.children_of(mixed).len(), 3);
+    spans.assert_parent(spans.named("middle"), mixed);
+    assert_eq!(spans.all_named("leaf").len(), 4);
+    assert_eq!(spans.trace_ids().len(), 1);
+}

@@ -12,6 +12,19 @@
 //! so it can never outlive the code that opened it. An async span is pushed
 //! only while its future is being polled and popped before `poll` returns:
 //! context never leaks to another task scheduled on the same thread.
+//!
+//! # Where a record lives
+//!
+//! A synchronous span's record is written once, when it opens, into the
+//! thread's `records` buffer; its frame on the stack keeps only the slot.
+//! Ending it stamps the end time in that slot, and when the stack is empty
+//! the whole buffer (a local tree) is handed to the collector by swapping
+//! vectors. The record is never copied on the calling thread: an earlier
+//! design kept the record in the frame and moved it into a separate buffer
+//! of ended spans, and those moves of a ~200-byte record (push, pop, end)
+//! were most of a span's cost (`BENCHMARKS.md`). fastrace keeps its local
+//! spans the same way. Records of async spans live in their future between
+//! polls and visit the buffer while polled ([`LocalState::take`]).
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -134,7 +147,8 @@ impl Scope {
 /// One span open on this thread, and the context to restore when it closes.
 #[derive(Debug)]
 pub(crate) struct Frame {
-    pub(crate) record: SpanRecord,
+    /// Where the span's record is in [`LocalState::records`].
+    slot: usize,
     pub(crate) previous: Current,
 }
 
@@ -152,7 +166,12 @@ pub(crate) struct PanicNote {
 pub(crate) struct LocalState {
     pub(crate) current: Current,
     pub(crate) stack: Vec<Frame>,
-    pub(crate) ended: Vec<SpanRecord>,
+    /// The records of the spans opened or ended on this thread since the
+    /// last hand-off: open ones (each referenced by its frame, in stack
+    /// order) and ended ones waiting for the collector. A span's record is
+    /// written here once when it opens and stamped in place when it ends,
+    /// never moved in between (see "Where a record lives" above).
+    records: Vec<SpanRecord>,
     pub(crate) panic: Option<PanicNote>,
     /// Recorded spans started on this thread since the last hand-off; added
     /// to the process-wide counter at hand-off so starting a span touches no
@@ -165,57 +184,133 @@ impl LocalState {
         LocalState {
             current: Current::EMPTY,
             stack: Vec::new(),
-            ended: Vec::new(),
+            records: Vec::new(),
             panic: None,
             started: 0,
         }
     }
 
     /// Makes `record` the innermost open span and the current context.
-    /// Returns its depth, which identifies it when it is popped.
+    /// Returns its depth, which identifies it when it is closed or taken back.
     #[inline]
-    pub(crate) fn push(&mut self, record: SpanRecord, scope: Option<Arc<Scope>>) -> usize {
-        let ids = record.ids();
-        let previous = std::mem::replace(
-            &mut self.current,
-            Current {
-                span: Some(ids),
-                scope,
-            },
-        );
-        self.stack.push(Frame { record, previous });
+    pub(crate) fn push(&mut self, record: SpanRecord) -> usize {
+        let current = Current {
+            span: Some(record.ids()),
+            scope: record.scope.clone(),
+        };
+        let previous = std::mem::replace(&mut self.current, current);
+        let slot = self.records.len();
+        // Written once: the record stays in this slot until it is handed off.
+        self.records.push(record);
+        self.stack.push(Frame { slot, previous });
         self.stack.len() - 1
     }
 
-    /// Removes the span at `depth` (closing any left open above it, which
-    /// only happens if a guard was leaked) and restores the context that was
-    /// current before it. Returns the span and the context it had set.
-    pub(crate) fn pop(&mut self, depth: usize) -> Option<(SpanRecord, Current)> {
-        while self.stack.len() > depth + 1 {
-            let stray = self.stack.pop()?;
-            self.current = stray.previous;
-            self.end(stray.record);
+    /// The record of the innermost open span (the one [`push`](Self::push) just added).
+    #[inline]
+    pub(crate) fn top_record(&mut self) -> Option<&mut SpanRecord> {
+        let slot = self.stack.last()?.slot;
+        self.records.get_mut(slot)
+    }
+
+    /// The record of the span open at `depth`.
+    pub(crate) fn record_at(&mut self, depth: usize) -> Option<&mut SpanRecord> {
+        let slot = self.stack.get(depth)?.slot;
+        self.records.get_mut(slot)
+    }
+
+    /// The id of the span open at `depth`.
+    pub(crate) fn span_id_at(&self, depth: usize) -> Option<u64> {
+        let slot = self.stack.get(depth)?.slot;
+        self.records.get(slot).map(|record| record.span_id)
+    }
+
+    /// Ends the span at `depth` in place and restores the context that was
+    /// current before it: the end of a synchronous span. Spans left open
+    /// above it (only possible if a guard was leaked) end first. `panicking`
+    /// marks the span as unwound through by a panic.
+    #[inline]
+    pub(crate) fn close(&mut self, depth: usize, panicking: bool) {
+        self.close_above(depth);
+        if self.stack.len() != depth + 1 {
+            return;
         }
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        self.current = frame.previous;
+        if panicking && let Some(record) = self.records.get_mut(frame.slot) {
+            crate::status::mark_panicked(record, self.panic.as_ref());
+        }
+        self.finish(frame.slot);
+        self.after_end();
+    }
+
+    /// Removes the span at `depth` from the stack without ending it and
+    /// restores the context that was current before it: an async span
+    /// leaving the thread between two polls. Returns its record and the
+    /// context it had set.
+    pub(crate) fn take(&mut self, depth: usize) -> Option<(SpanRecord, Current)> {
+        self.close_above(depth);
         if self.stack.len() != depth + 1 {
             return None;
         }
         let frame = self.stack.pop()?;
         let own = std::mem::replace(&mut self.current, frame.previous);
-        Some((frame.record, own))
+        // Every record after the slot is an ended one (open records are in
+        // stack order and this was the top), so moving the last record into
+        // the slot keeps the frames' slots valid.
+        let record = self.records.swap_remove(frame.slot);
+        if self.stack.is_empty() {
+            self.hand_off();
+        }
+        Some((record, own))
     }
 
-    /// Stamps the end time on a span and queues it for the collector; hands
-    /// the queue off when the thread has no span open (or the queue is full).
+    /// Ends the spans left open above `depth`, innermost first.
+    fn close_above(&mut self, depth: usize) {
+        while self.stack.len() > depth + 1 {
+            let Some(stray) = self.stack.pop() else {
+                return;
+            };
+            self.current = stray.previous;
+            self.finish(stray.slot);
+        }
+    }
+
+    /// Stamps the end time on the record in `slot`; an unsampled record
+    /// has nothing to export and is removed.
     #[inline]
+    fn finish(&mut self, slot: usize) {
+        match self.records.get_mut(slot) {
+            Some(record) if record.sampled => record.end = crate::clock::now(),
+            Some(_) => {
+                // Only ended records follow the slot (see `take`).
+                self.records.swap_remove(slot);
+            }
+            None => {}
+        }
+    }
+
+    /// Ends a span that is not on the stack (an async span that completed
+    /// or was dropped, a bridged `tracing` span) and queues it for the
+    /// collector.
     pub(crate) fn end(&mut self, mut record: SpanRecord) {
         if record.sampled {
             record.end = crate::clock::now();
-            self.ended.push(record);
+            self.records.push(record);
         }
+        self.after_end();
+    }
+
+    /// Hands the records off when the thread has no span open any more (or
+    /// holds too many).
+    #[inline]
+    fn after_end(&mut self) {
         if self.stack.is_empty() {
             self.panic = None;
             self.hand_off();
-        } else if self.ended.len() >= crate::collect::LOCAL_BATCH_LIMIT {
+        } else if self.records.len() >= crate::collect::LOCAL_BATCH_LIMIT {
             self.hand_off();
         }
     }
@@ -228,16 +323,47 @@ impl LocalState {
                 std::sync::atomic::Ordering::Relaxed,
             );
         }
-        if !self.ended.is_empty() {
-            crate::collect::hand_off(&mut self.ended);
+        if self.records.is_empty() {
+            return;
         }
+        if self.stack.is_empty() {
+            crate::collect::hand_off(&mut self.records);
+        } else {
+            self.hand_off_ended();
+        }
+    }
+
+    /// Hands off the ended records while spans are still open: the open
+    /// ones move to a fresh buffer (keeping their stack order) and their
+    /// frames follow them. Rare: only a thread with [`LOCAL_BATCH_LIMIT`]
+    /// records under one open span gets here.
+    ///
+    /// [`LOCAL_BATCH_LIMIT`]: crate::collect::LOCAL_BATCH_LIMIT
+    #[cold]
+    fn hand_off_ended(&mut self) {
+        let records = std::mem::take(&mut self.records);
+        let mut open = Vec::with_capacity(records.len());
+        let mut ended = Vec::with_capacity(records.len());
+        let mut frames = self.stack.iter_mut().peekable();
+        for (slot, record) in records.into_iter().enumerate() {
+            match frames.next_if(|frame| frame.slot == slot) {
+                Some(frame) => {
+                    frame.slot = open.len();
+                    open.push(record);
+                }
+                None => ended.push(record),
+            }
+        }
+        debug_assert!(frames.next().is_none(), "frames out of stack order");
+        self.records = open;
+        crate::collect::hand_off(&mut ended);
     }
 
     /// The innermost span open on this thread, if it is the current span.
     pub(crate) fn current_record(&mut self) -> Option<&mut SpanRecord> {
         let current = self.current.span?;
-        let top = self.stack.last_mut()?;
-        (top.record.span_id == current.span_id).then_some(&mut top.record)
+        let record = self.top_record()?;
+        (record.span_id == current.span_id).then_some(record)
     }
 }
 
@@ -245,7 +371,7 @@ impl Drop for LocalState {
     fn drop(&mut self) {
         // A thread is exiting: nothing ended here may be lost.
         while let Some(frame) = self.stack.pop() {
-            self.end(frame.record);
+            self.finish(frame.slot);
         }
         self.hand_off();
     }

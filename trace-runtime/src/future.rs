@@ -56,7 +56,7 @@ impl<F: Future> Future for Instrumented<F> {
         let Some(span) = this.span.take() else {
             return this.inner.poll(cx);
         };
-        let Some(depth) = context::with_local(|local| local.push(span.record, span.scope)) else {
+        let Some(depth) = context::with_local(|local| local.push(span.record)) else {
             // The thread is being torn down: poll without tracing.
             return this.inner.poll(cx);
         };
@@ -83,15 +83,10 @@ impl PollScope<'_> {
         self.settled = true;
         let slot = &mut *self.slot;
         context::with_local(|local| {
-            if let Some((record, own)) = local.pop(self.depth) {
-                if ready {
-                    local.end(record);
-                } else {
-                    *slot = Some(OpenSpan {
-                        record,
-                        scope: own.scope,
-                    });
-                }
+            if ready {
+                local.close(self.depth, false);
+            } else if let Some((record, _)) = local.take(self.depth) {
+                *slot = Some(OpenSpan { record });
             }
         });
     }
@@ -104,11 +99,6 @@ impl Drop for PollScope<'_> {
         }
         // `poll` is unwinding: the span ends here, with the panic recorded.
         let depth = self.depth;
-        context::with_local(|local| {
-            if let Some((mut record, _)) = local.pop(depth) {
-                crate::status::mark_panicked(&mut record, local.panic.as_ref());
-                local.end(record);
-            }
-        });
+        context::with_local(|local| local.close(depth, true));
     }
 }

@@ -19,7 +19,7 @@ use opentelemetry::KeyValue;
 use opentelemetry::trace::{SpanId, SpanKind, TraceId};
 use opentelemetry_sdk::trace::SpanData;
 
-use crate::span::OpenSpan;
+use crate::span::SpanRecord;
 
 /// Runs when spans start and end. Register with
 /// [`PipelineBuilder::with_hook`](crate::PipelineBuilder::with_hook).
@@ -58,47 +58,46 @@ pub trait SpanHook: Send + Sync + std::fmt::Debug + 'static {
 /// A span as it starts: its ids, name, identity, and a way to add attributes.
 #[derive(Debug)]
 pub struct StartingSpan<'a> {
-    span: &'a mut OpenSpan,
+    record: &'a mut SpanRecord,
 }
 
 impl StartingSpan<'_> {
     /// The span's name.
     pub fn name(&self) -> &str {
-        self.span
-            .record
+        self.record
             .name
             .as_deref()
-            .unwrap_or(self.span.record.callsite.name)
+            .unwrap_or(self.record.callsite.name)
     }
 
     /// The span's kind.
     pub fn kind(&self) -> &SpanKind {
-        &self.span.record.callsite.kind
+        &self.record.callsite.kind
     }
 
     /// The trace id.
     pub fn trace_id(&self) -> TraceId {
-        TraceId::from(self.span.record.trace_id)
+        TraceId::from(self.record.trace_id)
     }
 
     /// The span id.
     pub fn span_id(&self) -> SpanId {
-        SpanId::from(self.span.record.span_id)
+        SpanId::from(self.record.span_id)
     }
 
     /// The parent span id (`SpanId::INVALID` for a root).
     pub fn parent_span_id(&self) -> SpanId {
-        SpanId::from(self.span.record.parent_span_id)
+        SpanId::from(self.record.parent_span_id)
     }
 
     /// Whether the parent is in another process.
     pub fn parent_is_remote(&self) -> bool {
-        self.span.record.parent_remote
+        self.record.parent_remote
     }
 
     /// The identity attributes the span will carry.
     pub fn identity(&self) -> &[KeyValue] {
-        self.span
+        self.record
             .scope
             .as_ref()
             .and_then(|s| s.identity.as_deref())
@@ -107,7 +106,7 @@ impl StartingSpan<'_> {
 
     /// Adds (or replaces) an attribute, within the span limits.
     pub fn set_attribute(&mut self, attribute: KeyValue) {
-        crate::attributes::set_attribute(&mut self.span.record, attribute.key, attribute.value);
+        crate::attributes::set_attribute(self.record, attribute.key, attribute.value);
     }
 }
 
@@ -138,19 +137,28 @@ fn installed() -> Option<Hooks> {
     HOOKS.read().unwrap_or_else(PoisonError::into_inner).clone()
 }
 
+/// Whether any hook is installed.
+#[inline]
+pub(crate) fn active() -> bool {
+    ACTIVE.load(Ordering::Relaxed)
+}
+
 /// Runs `on_start` hooks for a span that just opened.
 #[inline]
-pub(crate) fn on_start(span: &mut OpenSpan) {
-    if ACTIVE.load(Ordering::Relaxed) && span.record.sampled {
-        run_on_start(span);
+pub(crate) fn on_start(record: &mut SpanRecord) {
+    if active() && record.sampled {
+        run_on_start(record);
     }
 }
 
+/// Runs the `on_start` hooks (installed, and the span is sampled).
 #[inline(never)]
-fn run_on_start(span: &mut OpenSpan) {
+pub(crate) fn run_on_start(record: &mut SpanRecord) {
     let Some(hooks) = installed() else { return };
     for hook in hooks.iter() {
-        let mut starting = StartingSpan { span: &mut *span };
+        let mut starting = StartingSpan {
+            record: &mut *record,
+        };
         if catch_unwind(AssertUnwindSafe(|| hook.on_start(&mut starting))).is_err() {
             PANICS.fetch_add(1, Ordering::Relaxed);
         }

@@ -1,11 +1,11 @@
 //! The live span: its record, and the guard that ends it.
 //!
-//! A span is a plain [`SpanRecord`] owned by whoever keeps it open: the
-//! thread's span stack for a synchronous call (its [`SpanGuard`] only holds
-//! the stack depth) or the instrumented future for an async one (see
-//! [`crate::future`]). Ending a span stamps the end time and moves the record
-//! into the thread's buffer of ended spans; it becomes an OpenTelemetry
-//! `SpanData` only in the collector, off the calling thread. This is why the
+//! A span is a plain [`SpanRecord`] kept by whoever keeps it open: the
+//! thread's record buffer for a synchronous call (written there once; its
+//! [`SpanGuard`] only holds the stack depth, see [`crate::context`]) or the
+//! instrumented future for an async one (see [`crate::future`]). Ending a
+//! span stamps the end time on the record where it is; it becomes an
+//! OpenTelemetry `SpanData` only in the collector, off the calling thread. This is why the
 //! hot path does not go through the `opentelemetry_sdk` tracer: building SDK
 //! spans costs ~370 ns per span, recording this way ~tens of ns
 //! (`BENCHMARKS.md`).
@@ -66,28 +66,32 @@ impl SpanRecord {
 }
 
 /// A span that has been decided and timed but is not (or no longer) on the
-/// stack, with the scope its children inherit.
+/// stack: an async span between polls, a bridged `tracing` span while idle.
+/// Its record's scope is the scope its children inherit.
 #[derive(Debug)]
 pub(crate) struct OpenSpan {
     pub(crate) record: SpanRecord,
-    pub(crate) scope: Option<Arc<Scope>>,
 }
 
-/// Starts a span under the current context of `local`, or returns `None`
-/// when nothing needs recording or propagating (no parent and the sampler
-/// never records new roots).
-#[inline]
-pub(crate) fn open(local: &mut LocalState, callsite: &'static Callsite) -> Option<OpenSpan> {
-    let span = open_under(&local.current, callsite)?;
-    local.started += u64::from(span.record.sampled);
-    Some(span)
+/// What a new span takes from its parent, decided before anything is written.
+#[derive(Clone, Copy, Debug)]
+struct Decision {
+    trace_id: u128,
+    parent_span_id: u64,
+    parent_remote: bool,
+    trace_random: bool,
+    sampled: bool,
 }
 
-/// Starts a span as a child of `parent` (a span, or none for a new root).
+/// Decides a new span under `parent` (a span, or none for a new root):
+/// its trace, its parent and whether it is sampled. `None` when nothing
+/// needs recording or propagating (no parent and the sampler never records
+/// new roots).
 #[inline]
-pub(crate) fn open_under(parent: &Current, callsite: &'static Callsite) -> Option<OpenSpan> {
-    let scope = parent.scope.as_ref();
-    let decider = scope
+fn decide(parent: &Current) -> Option<Decision> {
+    let decider = parent
+        .scope
+        .as_ref()
         .and_then(|s| s.sampler)
         .unwrap_or_else(crate::sampler::global);
     let parent_ids = match parent.span {
@@ -96,28 +100,39 @@ pub(crate) fn open_under(parent: &Current, callsite: &'static Callsite) -> Optio
         // A span started through the OpenTelemetry API is a parent too.
         None => crate::interop::active_otel_span(),
     };
-    let (trace_id, parent_span_id, parent_remote, trace_random, sampled) = match parent_ids {
-        Some(p) => (
-            p.trace_id,
-            p.span_id,
-            p.remote,
-            p.random,
-            decider.sample(Some(p.sampled), p.trace_id),
-        ),
+    Some(match parent_ids {
+        Some(p) => Decision {
+            trace_id: p.trace_id,
+            parent_span_id: p.span_id,
+            parent_remote: p.remote,
+            trace_random: p.random,
+            sampled: decider.sample(Some(p.sampled), p.trace_id),
+        },
         None => {
             let trace_id = ids::new_trace_id();
-            (trace_id, 0, false, true, decider.sample(None, trace_id))
+            Decision {
+                trace_id,
+                parent_span_id: 0,
+                parent_remote: false,
+                trace_random: true,
+                sampled: decider.sample(None, trace_id),
+            }
         }
-    };
-    let start = clock::now();
-    let mut span = OpenSpan {
-        record: SpanRecord {
-            trace_id,
+    })
+}
+
+impl SpanRecord {
+    /// A span starting now, as `decision` places it, inheriting `scope`.
+    #[inline]
+    fn start(decision: Decision, callsite: &'static Callsite, scope: Option<Arc<Scope>>) -> Self {
+        let start = clock::now();
+        SpanRecord {
+            trace_id: decision.trace_id,
             span_id: ids::new_span_id(),
-            parent_span_id,
-            sampled,
-            parent_remote,
-            trace_random,
+            parent_span_id: decision.parent_span_id,
+            sampled: decision.sampled,
+            parent_remote: decision.parent_remote,
+            trace_random: decision.trace_random,
             callsite,
             name: None,
             start,
@@ -128,12 +143,50 @@ pub(crate) fn open_under(parent: &Current, callsite: &'static Callsite) -> Optio
             links: Vec::new(),
             dropped_attributes: 0,
             dropped_events: 0,
-            scope: scope.cloned(),
-        },
-        scope: scope.cloned(),
-    };
-    crate::hooks::on_start(&mut span);
+            scope,
+        }
+    }
+}
+
+/// Starts a span under the current context of `local`, off the stack (see
+/// [`open_under`]).
+#[inline]
+pub(crate) fn open(local: &mut LocalState, callsite: &'static Callsite) -> Option<OpenSpan> {
+    let span = open_under(&local.current, callsite)?;
+    local.started += u64::from(span.record.sampled);
     Some(span)
+}
+
+/// Starts a span as a child of `parent`, off the stack: for an async span
+/// or a bridged `tracing` span, whose record lives with its owner.
+pub(crate) fn open_under(parent: &Current, callsite: &'static Callsite) -> Option<OpenSpan> {
+    let decision = decide(parent)?;
+    let mut record = SpanRecord::start(decision, callsite, parent.scope.clone());
+    crate::hooks::on_start(&mut record);
+    Some(OpenSpan { record })
+}
+
+/// Starts a span under `parent` on this thread's stack and makes it current:
+/// the synchronous path, where the record is written straight into the
+/// thread's buffer. Returns the depth that identifies it.
+#[inline]
+fn push_under(
+    local: &mut LocalState,
+    parent: Option<&Current>,
+    callsite: &'static Callsite,
+) -> Option<usize> {
+    let parent = parent.unwrap_or(&local.current);
+    let decision = decide(parent)?;
+    let scope = parent.scope.clone();
+    local.started += u64::from(decision.sampled);
+    let depth = local.push(SpanRecord::start(decision, callsite, scope));
+    if decision.sampled
+        && crate::hooks::active()
+        && let Some(record) = local.top_record()
+    {
+        crate::hooks::run_on_start(record);
+    }
+    Some(depth)
 }
 
 /// How a span chooses its parent and links, from `#[traced(parent = .., root, link = ..)]`.
@@ -175,22 +228,41 @@ impl StartOptions {
         self
     }
 
-    /// Opens the span these options describe.
-    fn open(self, local: &mut LocalState, callsite: &'static Callsite) -> Option<OpenSpan> {
-        let mut span = if self.root {
-            let parent = Current {
+    /// The context the span starts under: the current one unless the
+    /// options choose another parent (or none).
+    fn parent_context(&mut self, local: &LocalState) -> Option<Current> {
+        if self.root {
+            Some(Current {
                 span: None,
                 scope: local.current.scope.clone(),
-            };
-            open_under(&parent, callsite)
-        } else if let Some(parent) = self.parent {
-            open_under(&parent.effective(local.current.scope.as_ref()), callsite)
+            })
         } else {
-            open_under(&local.current, callsite)
+            let parent = self.parent.take()?;
+            Some(parent.effective(local.current.scope.as_ref()))
+        }
+    }
+
+    /// Opens the span these options describe, off the stack.
+    fn open(mut self, local: &mut LocalState, callsite: &'static Callsite) -> Option<OpenSpan> {
+        let mut span = match self.parent_context(local) {
+            Some(parent) => open_under(&parent, callsite),
+            None => open_under(&local.current, callsite),
         }?;
         local.started += u64::from(span.record.sampled);
         span.record.links = self.links;
         Some(span)
+    }
+
+    /// Opens the span these options describe on this thread's stack.
+    fn push(mut self, local: &mut LocalState, callsite: &'static Callsite) -> Option<usize> {
+        let parent = self.parent_context(local);
+        let depth = push_under(local, parent.as_ref(), callsite)?;
+        if !self.links.is_empty()
+            && let Some(record) = local.top_record()
+        {
+            record.links = self.links;
+        }
+        Some(depth)
     }
 }
 
@@ -219,11 +291,9 @@ impl SpanGuard {
 
     #[inline(never)]
     fn enter_recording(callsite: &'static Callsite) -> SpanGuard {
-        context::with_local(|local| match open(local, callsite) {
-            Some(span) => SpanGuard::pushed(local, span),
-            None => SpanGuard::inert(),
-        })
-        .unwrap_or_else(SpanGuard::inert)
+        SpanGuard::pushed(context::with_local(|local| {
+            push_under(local, None, callsite)
+        }))
     }
 
     /// Opens a span whose parent and links `options` choose, and makes it current.
@@ -231,11 +301,7 @@ impl SpanGuard {
         if !crate::collect::gate_open() {
             return SpanGuard::inert();
         }
-        context::with_local(|local| match options.open(local, callsite) {
-            Some(span) => SpanGuard::pushed(local, span),
-            None => SpanGuard::inert(),
-        })
-        .unwrap_or_else(SpanGuard::inert)
+        SpanGuard::pushed(context::with_local(|local| options.push(local, callsite)))
     }
 
     /// Opens a span with a name chosen at run time.
@@ -243,21 +309,20 @@ impl SpanGuard {
         if !crate::collect::gate_open() {
             return SpanGuard::inert();
         }
-        context::with_local(|local| match open(local, callsite) {
-            Some(mut span) => {
-                span.record.name = Some(name);
-                SpanGuard::pushed(local, span)
+        SpanGuard::pushed(context::with_local(|local| {
+            let depth = push_under(local, None, callsite)?;
+            if let Some(record) = local.top_record() {
+                record.name = Some(name);
             }
-            None => SpanGuard::inert(),
-        })
-        .unwrap_or_else(SpanGuard::inert)
+            Some(depth)
+        }))
     }
 
-    /// Makes `span` the current span of this thread, ended by the returned guard.
+    /// The guard of the span pushed at `depth`, if one was.
     #[inline]
-    fn pushed(local: &mut LocalState, span: OpenSpan) -> SpanGuard {
+    fn pushed(depth: Option<Option<usize>>) -> SpanGuard {
         SpanGuard {
-            depth: local.push(span.record, span.scope),
+            depth: depth.flatten().unwrap_or(INERT),
             _not_send: PhantomData,
         }
     }
@@ -273,19 +338,16 @@ impl SpanGuard {
 impl Drop for SpanGuard {
     #[inline]
     fn drop(&mut self) {
-        if self.depth == INERT {
-            return;
+        if self.depth != INERT {
+            close(self.depth);
         }
-        let depth = self.depth;
-        context::with_local(|local| {
-            if let Some((mut record, _)) = local.pop(depth) {
-                if std::thread::panicking() {
-                    crate::status::mark_panicked(&mut record, local.panic.as_ref());
-                }
-                local.end(record);
-            }
-        });
     }
+}
+
+/// Ends the span at `depth` of this thread's stack.
+#[inline(never)]
+fn close(depth: usize) {
+    context::with_local(|local| local.close(depth, std::thread::panicking()));
 }
 
 /// An async span: opened (parent, id and start time taken) when the call

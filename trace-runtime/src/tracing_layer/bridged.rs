@@ -66,7 +66,7 @@ impl Bridged {
     pub(super) fn new(span: OpenSpan, kinds: &'static Kinds) -> Bridged {
         Bridged {
             ids: span.record.ids(),
-            scope: span.scope,
+            scope: span.record.scope.clone(),
             kinds,
             place: Place::Idle(span.record),
             visits: Vec::new(),
@@ -88,9 +88,8 @@ impl Bridged {
     /// Whether the frame at `depth` of this thread's stack is this span's record.
     fn is_at(&self, local: &LocalState, depth: usize) -> bool {
         local
-            .stack
-            .get(depth)
-            .is_some_and(|frame| frame.record.span_id == self.ids.span_id)
+            .span_id_at(depth)
+            .is_some_and(|span_id| span_id == self.ids.span_id)
     }
 
     /// The record, when it can be reached from this thread and is recorded.
@@ -104,9 +103,7 @@ impl Bridged {
         match self.place {
             Place::Idle(ref mut record) => Some(record),
             Place::OnStack { thread, depth } if thread == thread_of(local) => local
-                .stack
-                .get_mut(depth)
-                .map(|frame| &mut frame.record)
+                .record_at(depth)
                 .filter(|record| record.span_id == self.ids.span_id),
             Place::OnStack { .. } | Place::Ended => None,
         }
@@ -116,7 +113,7 @@ impl Bridged {
     pub(super) fn enter(&mut self, local: &mut LocalState) {
         match std::mem::replace(&mut self.place, Place::Ended) {
             Place::Idle(record) => {
-                let depth = local.push(record, self.scope.clone());
+                let depth = local.push(record);
                 self.place = Place::OnStack {
                     thread: thread_of(local),
                     depth,
@@ -149,7 +146,7 @@ impl Bridged {
         } = self.place
             && owner == thread
         {
-            self.place = match self.is_at(local, depth).then(|| local.pop(depth)) {
+            self.place = match self.is_at(local, depth).then(|| local.take(depth)) {
                 Some(Some((record, _))) => Place::Idle(record),
                 // Closed as a stray by a span below it that ended first.
                 _ => Place::Ended,
@@ -165,9 +162,7 @@ impl Bridged {
                 if thread == thread_of(local) && self.is_at(local, depth) =>
             {
                 // Closed while entered: leave the stack as the exit would have.
-                if let Some((record, _)) = local.pop(depth) {
-                    local.end(record);
-                }
+                local.close(depth, false);
             }
             // On another thread's stack (closed while entered there, which
             // `tracing`'s guards rule out): that thread's enclosing span, or

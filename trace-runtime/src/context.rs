@@ -192,7 +192,7 @@ impl LocalState {
 
     /// Makes `record` the innermost open span and the current context.
     /// Returns its depth, which identifies it when it is closed or taken back.
-    #[inline]
+    #[inline(always)] // so the caller's record is built straight into the buffer
     pub(crate) fn push(&mut self, record: SpanRecord) -> usize {
         let current = Current {
             span: Some(record.ids()),

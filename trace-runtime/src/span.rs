@@ -123,7 +123,7 @@ fn decide(parent: &Current) -> Option<Decision> {
 
 impl SpanRecord {
     /// A span starting now, as `decision` places it, inheriting `scope`.
-    #[inline]
+    #[inline(always)] // built in place by `LocalState::push`
     fn start(decision: Decision, callsite: &'static Callsite, scope: Option<Arc<Scope>>) -> Self {
         let start = clock::now();
         SpanRecord {

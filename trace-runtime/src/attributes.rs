@@ -17,9 +17,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
-
-use crate::span::SpanRecord;
+use opentelemetry::{Array, StringValue, Value};
 
 /// A value that can be recorded as a span attribute.
 ///
@@ -45,6 +43,15 @@ use crate::span::SpanRecord;
 pub trait AttributeValue {
     /// The attribute value, or `None` to record nothing.
     fn to_value(&self) -> Option<Value>;
+
+    /// Not part of the API: writes a string value into `text` instead of
+    /// allocating one, and returns `true`; other values return `false` and
+    /// are recorded through [`to_value`](Self::to_value).
+    #[doc(hidden)]
+    fn write_text(&self, text: &mut String) -> bool {
+        let _ = text;
+        false
+    }
 }
 
 macro_rules! signed {
@@ -92,17 +99,32 @@ impl AttributeValue for str {
     fn to_value(&self) -> Option<Value> {
         Some(Value::from(self.to_owned()))
     }
+
+    fn write_text(&self, text: &mut String) -> bool {
+        text.push_str(self);
+        true
+    }
 }
 
 impl AttributeValue for String {
     fn to_value(&self) -> Option<Value> {
         Some(Value::from(self.clone()))
     }
+
+    fn write_text(&self, text: &mut String) -> bool {
+        text.push_str(self);
+        true
+    }
 }
 
 impl AttributeValue for Cow<'_, str> {
     fn to_value(&self) -> Option<Value> {
         Some(Value::from(self.clone().into_owned()))
+    }
+
+    fn write_text(&self, text: &mut String) -> bool {
+        text.push_str(self);
+        true
     }
 }
 
@@ -116,6 +138,11 @@ impl AttributeValue for Box<str> {
     fn to_value(&self) -> Option<Value> {
         Some(Value::from(String::from(&**self)))
     }
+
+    fn write_text(&self, text: &mut String) -> bool {
+        text.push_str(self);
+        true
+    }
 }
 
 impl AttributeValue for Value {
@@ -128,11 +155,19 @@ impl<T: AttributeValue + ?Sized> AttributeValue for &T {
     fn to_value(&self) -> Option<Value> {
         (**self).to_value()
     }
+
+    fn write_text(&self, text: &mut String) -> bool {
+        (**self).write_text(text)
+    }
 }
 
 impl<T: AttributeValue + ?Sized> AttributeValue for &mut T {
     fn to_value(&self) -> Option<Value> {
         (**self).to_value()
+    }
+
+    fn write_text(&self, text: &mut String) -> bool {
+        (**self).write_text(text)
     }
 }
 
@@ -218,6 +253,14 @@ impl<T: std::fmt::Display + ?Sized> AttributeValue for Display<'_, T> {
     fn to_value(&self) -> Option<Value> {
         Some(Value::from(self.0.to_string()))
     }
+
+    fn write_text(&self, text: &mut String) -> bool {
+        use std::fmt::Write as _;
+        // Writing into a `String` only fails if the `Display` impl itself
+        // reports an error; what it wrote so far is kept.
+        let _ = write!(text, "{}", self.0);
+        true
+    }
 }
 
 /// Records a value with its `Debug` form: `attrs(key = ?value)`.
@@ -232,6 +275,12 @@ pub struct Debug<'a, T: ?Sized>(pub &'a T);
 impl<T: std::fmt::Debug + ?Sized> AttributeValue for Debug<'_, T> {
     fn to_value(&self) -> Option<Value> {
         Some(Value::from(format!("{:?}", self.0)))
+    }
+
+    fn write_text(&self, text: &mut String) -> bool {
+        use std::fmt::Write as _;
+        let _ = write!(text, "{:?}", self.0);
+        true
     }
 }
 
@@ -259,37 +308,14 @@ pub(crate) fn attribute_count_limit() -> usize {
     ATTRIBUTE_COUNT.load(Ordering::Relaxed)
 }
 
-/// Adds (or replaces) an attribute on `record`, within the limits.
-pub(crate) fn set_attribute(record: &mut SpanRecord, key: Key, value: Value) {
-    let value = truncate(value, VALUE_LENGTH.load(Ordering::Relaxed));
-    if let Some(existing) = record.attributes.iter_mut().find(|kv| kv.key == key) {
-        existing.value = value;
-    } else if record.attributes.len() < ATTRIBUTE_COUNT.load(Ordering::Relaxed) {
-        record.attributes.push(KeyValue::new(key, value));
-    } else {
-        record.dropped_attributes = record.dropped_attributes.saturating_add(1);
-    }
+/// The most events one span may carry.
+pub(crate) fn event_count_limit() -> usize {
+    EVENT_COUNT.load(Ordering::Relaxed)
 }
 
-/// Adds an event to `record`, within the limits.
-pub(crate) fn add_event(record: &mut SpanRecord, mut event: opentelemetry::trace::Event) {
-    if record.events.len() >= EVENT_COUNT.load(Ordering::Relaxed) {
-        record.dropped_events = record.dropped_events.saturating_add(1);
-        return;
-    }
-    let limit = VALUE_LENGTH.load(Ordering::Relaxed);
-    let attribute_limit = ATTRIBUTE_COUNT.load(Ordering::Relaxed);
-    if event.attributes.len() > attribute_limit {
-        let dropped = event.attributes.len() - attribute_limit;
-        event.attributes.truncate(attribute_limit);
-        event.dropped_attributes_count = event
-            .dropped_attributes_count
-            .saturating_add(u32::try_from(dropped).unwrap_or(u32::MAX));
-    }
-    for kv in &mut event.attributes {
-        kv.value = truncate(std::mem::replace(&mut kv.value, Value::Bool(false)), limit);
-    }
-    record.events.push(event);
+/// The longest string value, in bytes (`usize::MAX`: unlimited).
+pub(crate) fn value_length_limit() -> usize {
+    VALUE_LENGTH.load(Ordering::Relaxed)
 }
 
 /// Cuts strings (also inside arrays) to at most `limit` bytes, on a
@@ -320,7 +346,8 @@ pub(crate) fn truncate(value: Value, limit: usize) -> Value {
     }
 }
 
-fn cut(text: &str, limit: usize) -> &str {
+/// The longest prefix of `text` of at most `limit` bytes that ends on a character boundary.
+pub(crate) fn cut(text: &str, limit: usize) -> &str {
     let mut end = limit.min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;

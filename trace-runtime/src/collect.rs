@@ -28,11 +28,12 @@ use std::time::{Duration, Instant};
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::KeyValue;
-use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId};
+use opentelemetry::trace::{SpanContext, SpanId, Status, TraceFlags, TraceId};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 
 use crate::export::ErasedExporter;
 
+use crate::details::Details;
 use crate::span::SpanRecord;
 
 /// A thread hands off its ended spans at the latest when it holds this many.
@@ -146,6 +147,10 @@ struct Queue {
     batches: Vec<Vec<SpanRecord>>,
     queued: usize,
     spare: Vec<Vec<SpanRecord>>,
+    /// Emptied details boxes, for the threads' pools (boxes: they move
+    /// as one pointer, see `crate::details`).
+    #[allow(clippy::vec_box)]
+    spare_details: Vec<Box<Details>>,
     max_queue: usize,
     max_batch: usize,
     flush_requested: u64,
@@ -168,6 +173,7 @@ static HUB: Hub = Hub {
         batches: Vec::new(),
         queued: 0,
         spare: Vec::new(),
+        spare_details: Vec::new(),
         max_queue: 0,
         max_batch: 1,
         flush_requested: 0,
@@ -201,6 +207,7 @@ impl Hub {
             ended.clear();
             return;
         }
+        crate::details::restock(&mut queue.spare_details);
         let fresh = queue.spare.pop().unwrap_or_default();
         let batch = std::mem::replace(ended, fresh);
         queue.batches.push(batch);
@@ -285,6 +292,7 @@ fn finish_shutdown() {
     queue.shutdown = false;
     queue.flush_completed = queue.flush_requested;
     queue.spare.clear();
+    queue.spare_details = Vec::new();
     HUB.flushed.notify_all();
 }
 
@@ -295,6 +303,8 @@ pub(crate) fn run_collector(exporters: &[Box<dyn ErasedExporter>], config: &Batc
     let scope = instrumentation_scope();
     let mut pending: Vec<SpanData> = Vec::with_capacity(config.max_export_batch_size);
     let mut emptied: Vec<Vec<SpanRecord>> = Vec::new();
+    #[allow(clippy::vec_box)] // boxes are recycled whole, see `crate::details`
+    let mut recycled: Vec<Box<Details>> = Vec::new();
     let mut reporter = FailureReporter::default();
     loop {
         let (batches, ticket, stopping) = {
@@ -305,6 +315,9 @@ pub(crate) fn run_collector(exporters: &[Box<dyn ErasedExporter>], config: &Batc
                     queue.spare.push(buffer);
                 }
             }
+            let room = crate::details::HUB_POOL.saturating_sub(queue.spare_details.len());
+            recycled.truncate(room);
+            queue.spare_details.append(&mut recycled);
             let deadline = Instant::now() + config.scheduled_delay;
             while queue.queued < queue.max_batch
                 && queue.flush_requested == queue.flush_completed
@@ -329,7 +342,7 @@ pub(crate) fn run_collector(exporters: &[Box<dyn ErasedExporter>], config: &Batc
         };
         for mut batch in batches {
             for record in batch.drain(..) {
-                let span = to_span_data(record, scope);
+                let span = to_span_data(record, scope, &mut recycled);
                 crate::hooks::on_end(&span);
                 pending.push(span);
                 if pending.len() >= config.max_export_batch_size {
@@ -445,9 +458,16 @@ pub(crate) fn instrumentation_scope() -> &'static InstrumentationScope {
     })
 }
 
-/// Builds the OpenTelemetry form of a recorded span.
-pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> SpanData {
+/// Builds the OpenTelemetry form of a recorded span. Its emptied details
+/// box goes to `recycled`, for the calling threads to reuse.
+#[allow(clippy::vec_box)] // boxes are recycled whole, see `crate::details`
+pub(crate) fn to_span_data(
+    mut record: SpanRecord,
+    scope: &InstrumentationScope,
+    recycled: &mut Vec<Box<Details>>,
+) -> SpanData {
     let callsite = record.callsite;
+    let mut details = record.details.take();
     let flags = TraceFlags::new(record.ids().flags());
     let identity = record
         .scope
@@ -455,7 +475,10 @@ pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> 
         .and_then(|s| s.identity.as_deref())
         .unwrap_or(&[]);
     let mut attributes = Vec::with_capacity(
-        identity.len() + callsite.attributes.len() + record.attributes.len() + 3,
+        identity.len()
+            + callsite.attributes.len()
+            + details.as_ref().map_or(0, |d| d.attribute_count())
+            + 3,
     );
     // Identity first: limits drop from the end, never the component's identity.
     let identity_len = identity.len();
@@ -466,7 +489,9 @@ pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> 
             .iter()
             .map(crate::callsite::StaticAttribute::to_key_value),
     );
-    attributes.extend(record.attributes);
+    if let Some(details) = &mut details {
+        details.drain_attributes_into(&mut attributes);
+    }
     if !callsite.function.is_empty() {
         attributes.push(KeyValue::new("code.function.name", callsite.function));
     }
@@ -477,7 +502,7 @@ pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> 
     // The limit covers identity and code attributes too; what does not fit
     // is dropped from the end (never the identity) and counted.
     let limit = crate::attributes::attribute_count_limit().max(identity_len);
-    let mut dropped_attributes = record.dropped_attributes;
+    let mut dropped_attributes = details.as_ref().map_or(0, |d| d.dropped_attributes);
     if attributes.len() > limit {
         let excess = attributes.len() - limit;
         attributes.truncate(limit);
@@ -485,10 +510,17 @@ pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> 
             dropped_attributes.saturating_add(u32::try_from(excess).unwrap_or(u32::MAX));
     }
     let mut events = SpanEvents::default();
-    events.events = record.events;
-    events.dropped_count = record.dropped_events;
     let mut links = SpanLinks::default();
-    links.links = record.links;
+    let mut name = Cow::Borrowed(callsite.name);
+    let mut status = Status::Unset;
+    if let Some(mut details) = details {
+        events.events = std::mem::take(&mut details.events);
+        events.dropped_count = details.dropped_events;
+        links.links = std::mem::take(&mut details.links);
+        name = details.name.take().unwrap_or(name);
+        status = std::mem::take(&mut details.status);
+        recycled.extend(details.recycle());
+    }
     let trace_state = record
         .scope
         .as_ref()
@@ -505,14 +537,14 @@ pub(crate) fn to_span_data(record: SpanRecord, scope: &InstrumentationScope) -> 
         parent_span_id: SpanId::from(record.parent_span_id),
         parent_span_is_remote: record.parent_remote,
         span_kind: callsite.kind.clone(),
-        name: record.name.unwrap_or(Cow::Borrowed(callsite.name)),
+        name,
         start_time: crate::clock::to_system_time(record.start),
         end_time: crate::clock::to_system_time(record.end),
         attributes,
         dropped_attributes_count: dropped_attributes,
         events,
         links,
-        status: record.status,
+        status,
         instrumentation_scope: scope.clone(),
     }
 }

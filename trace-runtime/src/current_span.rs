@@ -14,7 +14,7 @@ use std::time::SystemTime;
 use opentelemetry::trace::{Event, SpanKind, Status};
 use opentelemetry::{Key, KeyValue};
 
-use crate::attributes::{self, AttributeValue};
+use crate::attributes::AttributeValue;
 use crate::callsite::Callsite;
 use crate::context;
 use crate::span::{PendingSpan, SpanGuard, SpanRecord};
@@ -43,21 +43,13 @@ fn on_current(f: impl FnOnce(&mut SpanRecord)) {
 /// # load(1);
 /// ```
 pub fn add_attribute(key: impl Into<Key>, value: impl AttributeValue) {
-    on_current(|record| {
-        if let Some(value) = value.to_value() {
-            attributes::set_attribute(record, key.into(), value);
-        }
-    });
+    on_current(|record| record.record(key.into(), &value));
 }
 
 /// `#[traced(attrs(..), args(..), ret)]`: a static key, no `Key` allocation.
 #[inline]
 pub(crate) fn record_static_key<V: AttributeValue + ?Sized>(key: &'static str, value: &V) {
-    on_current(|record| {
-        if let Some(value) = value.to_value() {
-            attributes::set_attribute(record, Key::from_static_str(key), value);
-        }
-    });
+    on_current(|record| record.record(Key::from_static_str(key), value));
 }
 
 /// Sets several attributes on the current span.
@@ -69,7 +61,7 @@ pub(crate) fn record_static_key<V: AttributeValue + ?Sized>(key: &'static str, v
 pub fn add_attributes(pairs: impl IntoIterator<Item = KeyValue>) {
     on_current(|record| {
         for kv in pairs {
-            attributes::set_attribute(record, kv.key, kv.value);
+            record.set_attribute(kv.key, kv.value);
         }
     });
 }
@@ -86,7 +78,7 @@ pub fn record_event(
 ) {
     on_current(|record| {
         let event = Event::new(name, SystemTime::now(), attributes.into_iter().collect(), 0);
-        attributes::add_event(record, event);
+        record.details().add_event(event);
     });
 }
 
@@ -120,8 +112,9 @@ pub fn record_error<E: std::error::Error + ?Sized>(error: &E) {
 /// ```
 pub fn set_status(status: Status) {
     on_current(|record| {
-        if record.status != Status::Ok {
-            record.status = status;
+        let details = record.details();
+        if details.status != Status::Ok {
+            details.status = status;
         }
     });
 }

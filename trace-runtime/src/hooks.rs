@@ -64,10 +64,7 @@ pub struct StartingSpan<'a> {
 impl StartingSpan<'_> {
     /// The span's name.
     pub fn name(&self) -> &str {
-        self.record
-            .name
-            .as_deref()
-            .unwrap_or(self.record.callsite.name)
+        self.record.name()
     }
 
     /// The span's kind.
@@ -106,7 +103,7 @@ impl StartingSpan<'_> {
 
     /// Adds (or replaces) an attribute, within the span limits.
     pub fn set_attribute(&mut self, attribute: KeyValue) {
-        crate::attributes::set_attribute(self.record, attribute.key, attribute.value);
+        self.record.set_attribute(attribute.key, attribute.value);
     }
 }
 

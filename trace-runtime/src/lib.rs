@@ -59,6 +59,7 @@ mod config;
 mod console;
 mod context;
 mod current_span;
+mod details;
 mod export;
 mod future;
 pub mod hooks;

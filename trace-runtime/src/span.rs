@@ -18,12 +18,13 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use opentelemetry::trace::{Event, Link, Status};
-use opentelemetry::{Key, KeyValue};
+use opentelemetry::Key;
+use opentelemetry::trace::{Link, Status};
 
 use crate::callsite::Callsite;
 use crate::clock::{self, Timestamp};
 use crate::context::{self, Current, LocalState, Scope, SpanIds};
+use crate::details::Details;
 use crate::ids;
 
 /// One span as the calling thread records it.
@@ -38,22 +39,48 @@ pub(crate) struct SpanRecord {
     /// The trace id is random (W3C level 2), which all ids this crate makes are.
     pub(crate) trace_random: bool,
     pub(crate) callsite: &'static Callsite,
-    /// Set when the name is only known at run time.
-    pub(crate) name: Option<Cow<'static, str>>,
     pub(crate) start: Timestamp,
     pub(crate) end: Timestamp,
-    pub(crate) status: Status,
-    pub(crate) attributes: Vec<KeyValue>,
-    pub(crate) events: Vec<Event>,
-    pub(crate) links: Vec<Link>,
-    /// Attributes and events refused by the limits.
-    pub(crate) dropped_attributes: u32,
-    pub(crate) dropped_events: u32,
-    /// Where the span is delivered when it is not the global pipeline.
+    /// Where the span is delivered when it is not the global pipeline, and
+    /// what its children inherit.
     pub(crate) scope: Option<Arc<Scope>>,
+    /// Name, status, attributes, events, links: attached (from a recycled
+    /// pool) when the span first gets one (see [`crate::details`]).
+    pub(crate) details: Option<Box<Details>>,
 }
 
 impl SpanRecord {
+    /// The span's details, attached now if it had none.
+    #[inline]
+    pub(crate) fn details(&mut self) -> &mut Details {
+        self.details.get_or_insert_with(crate::details::fresh)
+    }
+
+    /// The span's name.
+    pub(crate) fn name(&self) -> &str {
+        self.details
+            .as_ref()
+            .and_then(|d| d.name.as_deref())
+            .unwrap_or(self.callsite.name)
+    }
+
+    /// The span's status.
+    pub(crate) fn status(&self) -> &Status {
+        const UNSET: &Status = &Status::Unset;
+        self.details.as_ref().map_or(UNSET, |d| &d.status)
+    }
+
+    /// Records an attribute from a Rust value (text without an allocation).
+    #[inline]
+    pub(crate) fn record<V: crate::AttributeValue + ?Sized>(&mut self, key: Key, value: &V) {
+        self.details().record(key, value);
+    }
+
+    /// Adds (or replaces) an attribute, within the limits.
+    pub(crate) fn set_attribute(&mut self, key: Key, value: opentelemetry::Value) {
+        self.details().set(key, value);
+    }
+
     pub(crate) fn ids(&self) -> SpanIds {
         SpanIds {
             trace_id: self.trace_id,
@@ -134,16 +161,10 @@ impl SpanRecord {
             parent_remote: decision.parent_remote,
             trace_random: decision.trace_random,
             callsite,
-            name: None,
             start,
             end: start,
-            status: Status::Unset,
-            attributes: Vec::new(),
-            events: Vec::new(),
-            links: Vec::new(),
-            dropped_attributes: 0,
-            dropped_events: 0,
             scope,
+            details: None,
         }
     }
 }
@@ -249,7 +270,9 @@ impl StartOptions {
             None => open_under(&local.current, callsite),
         }?;
         local.started += u64::from(span.record.sampled);
-        span.record.links = self.links;
+        if !self.links.is_empty() {
+            span.record.details().links = self.links;
+        }
         Some(span)
     }
 
@@ -260,7 +283,7 @@ impl StartOptions {
         if !self.links.is_empty()
             && let Some(record) = local.top_record()
         {
-            record.links = self.links;
+            record.details().links = self.links;
         }
         Some(depth)
     }
@@ -312,7 +335,7 @@ impl SpanGuard {
         SpanGuard::pushed(context::with_local(|local| {
             let depth = push_under(local, None, callsite)?;
             if let Some(record) = local.top_record() {
-                record.name = Some(name);
+                record.details().name = Some(name);
             }
             Some(depth)
         }))
@@ -371,13 +394,13 @@ impl PendingSpan {
 
     pub(crate) fn set(&mut self, key: Key, value: opentelemetry::Value) {
         if let Some(span) = self.0.as_mut().filter(|s| s.record.sampled) {
-            crate::attributes::set_attribute(&mut span.record, key, value);
+            span.record.set_attribute(key, value);
         }
     }
 
     pub(crate) fn rename(&mut self, name: Cow<'static, str>) {
         if let Some(span) = &mut self.0 {
-            span.record.name = Some(name);
+            span.record.details().name = Some(name);
         }
     }
 

@@ -35,7 +35,7 @@ use std::sync::Once;
 use std::time::SystemTime;
 
 use opentelemetry::trace::{Event, Status};
-use opentelemetry::{Array, KeyValue, StringValue, Value};
+use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
 
 use crate::context::{self, PanicNote};
 use crate::span::SpanRecord;
@@ -60,19 +60,12 @@ pub(crate) fn record_exception(
             Value::Array(Array::String(source_chain)),
         ));
     }
-    record
-        .events
-        .push(Event::new("exception", SystemTime::now(), attributes, 0));
-    if !record
-        .attributes
-        .iter()
-        .any(|kv| kv.key.as_str() == "error.type")
-    {
-        record
-            .attributes
-            .push(KeyValue::new("error.type", type_name));
+    let details = record.details();
+    details.add_event(Event::new("exception", SystemTime::now(), attributes, 0));
+    if !details.has("error.type") {
+        details.set(Key::from_static_str("error.type"), Value::from(type_name));
     }
-    record.status = Status::error(message);
+    details.status = Status::error(message);
 }
 
 /// Records an error onto the span that is current on this thread, if it is recorded.
@@ -119,18 +112,15 @@ pub(crate) fn mark_panicked(record: &mut SpanRecord, note: Option<&PanicNote>) {
         attributes.push(KeyValue::new("code.line.number", i64::from(note.line)));
         attributes.push(KeyValue::new("code.column.number", i64::from(note.column)));
     }
-    record
-        .events
-        .push(Event::new("exception", SystemTime::now(), attributes, 0));
-    record.status = Status::error(Cow::Owned(format!("panicked: {message}")));
+    let details = record.details();
+    details.add_event(Event::new("exception", SystemTime::now(), attributes, 0));
+    details.status = Status::error(Cow::Owned(format!("panicked: {message}")));
 }
 
 /// Marks a span whose future was dropped before completing.
 pub(crate) fn mark_cancelled(record: &mut SpanRecord) {
     if record.sampled {
-        record
-            .attributes
-            .push(KeyValue::new(CANCELLED_ATTRIBUTE, true));
+        record.set_attribute(Key::from_static_str(CANCELLED_ATTRIBUTE), Value::Bool(true));
     }
 }
 

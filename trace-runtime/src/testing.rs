@@ -132,7 +132,7 @@ impl Capture {
             .sink
             .take()
             .into_iter()
-            .map(|record| collect::to_span_data(record, scope))
+            .map(|record| collect::to_span_data(record, scope, &mut Vec::new()))
             .collect();
         spans.sort_by_key(|s| s.start_time);
         Spans(spans)

@@ -108,34 +108,35 @@ impl<'a> SpanFields<'a> {
     /// Applies what depends on several fields.
     pub(super) fn finish(self) {
         if let Some(description) = self.description
-            && matches!(self.record.status, Status::Error { .. })
+            && matches!(self.record.status(), Status::Error { .. })
         {
-            self.record.status = Status::error(description);
+            self.record.details().status = Status::error(description);
         }
     }
 }
 
 impl Typed for SpanFields<'_> {
     fn typed(&mut self, field: &Field, value: Value) {
-        crate::attributes::set_attribute(self.record, Key::from_static_str(field.name()), value);
+        self.record
+            .set_attribute(Key::from_static_str(field.name()), value);
     }
 
     fn text(&mut self, field: &Field, text: String) {
         match field.name() {
-            "otel.name" => self.record.name = Some(Cow::Owned(text)),
+            "otel.name" => self.record.details().name = Some(Cow::Owned(text)),
             "otel.kind" => {
                 if let Some(callsite) = self.kinds.named(&text) {
                     self.record.callsite = callsite;
                 }
             }
             // Ok is final (OpenTelemetry's rule): nothing moves a span off it.
-            "otel.status_code" if self.record.status != Status::Ok => {
+            "otel.status_code" if *self.record.status() != Status::Ok => {
                 if text.eq_ignore_ascii_case("error") {
-                    if self.record.status == Status::Unset {
-                        self.record.status = Status::error("");
+                    if *self.record.status() == Status::Unset {
+                        self.record.details().status = Status::error("");
                     }
                 } else if text.eq_ignore_ascii_case("ok") {
-                    self.record.status = Status::Ok;
+                    self.record.details().status = Status::Ok;
                 }
             }
             "otel.status_code" => {}

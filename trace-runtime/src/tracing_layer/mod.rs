@@ -190,11 +190,12 @@ impl TracingLayer {
         let name = fields
             .message
             .map_or(std::borrow::Cow::Borrowed(metadata.name()), Into::into);
-        if self.error_status && *metadata.level() == Level::ERROR && record.status != Status::Ok {
-            record.status = Status::error(name.clone());
+        let details = record.details();
+        if self.error_status && *metadata.level() == Level::ERROR && details.status != Status::Ok {
+            details.status = Status::error(name.clone());
         }
         let event = OtelEvent::new(name, SystemTime::now(), fields.attributes, 0);
-        crate::attributes::add_event(record, event);
+        details.add_event(event);
     }
 }
 
@@ -292,7 +293,7 @@ where
             if let Some(record) = bridged.record_mut(local) {
                 let context =
                     crate::propagation::span_context_of(target.span, target.scope.as_deref());
-                record.links.push(Link::with_context(context));
+                record.details().links.push(Link::with_context(context));
             }
         });
     }

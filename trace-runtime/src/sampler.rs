@@ -149,6 +149,13 @@ pub(crate) fn install(decider: Decider) {
     MODE.store(mode, Ordering::Relaxed);
 }
 
+/// Whether the process-wide sampler follows a parent's decision (the
+/// `ParentBased` samplers): then a child of a local span needs no decoding.
+#[inline]
+pub(crate) fn global_follows_parent() -> bool {
+    MODE.load(Ordering::Relaxed) & 4 != 0
+}
+
 #[inline]
 pub(crate) fn global() -> Decider {
     let mode = MODE.load(Ordering::Relaxed);

@@ -198,3 +198,31 @@ fn in_span_is_the_async_form() {
     assert_eq!(attr(span, "n"), Some(&Value::I64(6)));
     assert_eq!(attr(span, "inside"), Some(&Value::Bool(true)));
 }
+
+#[traced(args(n, label), attrs(long = "x".repeat(40)))]
+fn short_and_long_values(n: i64, label: &str) {
+    add_attribute("n", 5);
+    add_attribute("label", "a value longer than twenty-two bytes");
+}
+
+#[test]
+fn every_key_is_exported_once_with_its_last_value_wherever_it_was_kept() {
+    // Short scalars with static keys are kept in the span record, the rest
+    // in its details box; setting a key again moves it where it fits.
+    let spans = capture(|| short_and_long_values(1, "db-1"));
+    let span = spans.named("short_and_long_values");
+    assert_eq!(attr(span, "n"), Some(&Value::I64(5)));
+    assert_eq!(
+        text(attr(span, "label")),
+        "a value longer than twenty-two bytes"
+    );
+    assert_eq!(text(attr(span, "long")), "x".repeat(40));
+    for key in ["n", "label", "long"] {
+        let count = span
+            .attributes
+            .iter()
+            .filter(|kv| kv.key.as_str() == key)
+            .count();
+        assert_eq!(count, 1, "{key}");
+    }
+}

@@ -97,3 +97,29 @@ fn the_default_limits_come_back_after_the_pipeline() {
     assert_eq!(span.events.len(), 4);
     assert_eq!(text(attr(span, "attr.0")), "h\u{e9}llo world");
 }
+
+#[traced(args(a, b, c))]
+fn three_arguments(a: i64, b: i64, c: &str) {
+    let _ = (a, b, c);
+}
+
+#[test]
+fn the_count_limit_covers_attributes_wherever_they_are_kept() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let exporter = InMemoryExporter::default();
+    let pipeline = Pipeline::builder()
+        .with_exporter(exporter.clone())
+        .with_span_limits(SpanLimits::default().with_attribute_count(2))
+        .install()
+        .unwrap();
+    three_arguments(1, 2, "three");
+    drop(pipeline);
+    let spans = exporter.spans();
+    let span = spans.named("three_arguments");
+    let keys: Vec<&str> = span.attributes.iter().map(|kv| kv.key.as_str()).collect();
+    assert_eq!(keys, ["a", "b"]);
+    // `c` refused on the calling thread, the three code.* attributes at export.
+    assert_eq!(span.dropped_attributes_count, 4);
+}

@@ -162,9 +162,10 @@
 //! Literal values join the callsite; everything else is recorded by
 //! statements placed right after the span is entered: after the guard in
 //! a sync function, first thing inside the `async move` block for async
-//! code (where an `async fn`'s parameters are owned). Each `record` call is
-//! located at the user's expression, so a value without an attribute form
-//! is reported there. An operand that binds more loosely than `&` is
+//! code (where an `async fn`'s parameters are owned). All values are
+//! evaluated, in order, then recorded with one look-up of the span. Each
+//! `with` call is located at the user's expression, so a value without an
+//! attribute form is reported there. An operand that binds more loosely than `&` is
 //! parenthesized (`&(a + b)`).
 //!
 //! ```text
@@ -180,17 +181,19 @@
 //!             RT::__private::StaticValue::Str("postgres"),   // or I64(-3), F64(0.5), Bool(true)
 //!         )]);
 //!     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
-//!     RT::__private::record("db.rows", &(limit * 2));
-//!     RT::__private::record("peer", &RT::__private::Display(&addr));
-//!     RT::__private::record("opts", &RT::__private::Debug(&opts));
-//!     RT::__private::record("sql", &sql);
+//!     RT::__private::Attributes::new()
+//!         .with(&"db.rows", &(limit * 2))
+//!         .with(&"peer", &RT::__private::Display(&addr))
+//!         .with(&"opts", &RT::__private::Debug(&opts))
+//!         .with(&"sql", &sql)
+//!         .record();
 //!     { .. }
 //! }
 //!
 //! // An `async fn`:
 //! let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
 //! RT::__private::Instrumented::new(__traced_span, async move {
-//!     RT::__private::record("sql", &sql);
+//!     RT::__private::Attributes::new().with(&"sql", &sql).record();
 //!     ..
 //! })
 //! .await
@@ -519,13 +522,15 @@ fn static_attributes(runtime: &TokenStream, fields: &[Field]) -> Option<TokenStr
     Some(quote!(.with_attributes(&[#(#attributes),*])))
 }
 
-/// The statements recording the evaluated `attrs(..)` and the `args(..)`,
-/// in the order written. Each call (the runtime path included) is located
-/// at the user's expression or parameter name, so that a value without an
-/// attribute form is reported there, with the runtime's hint to use `%` or
-/// `?`, rather than on the whole attribute (see [`at_user_code`]).
+/// The statement recording the evaluated `attrs(..)` and the `args(..)`,
+/// in the order written: one `with` per value, then one `record` for all,
+/// so the span is looked up once per call. Each `with` (the runtime path
+/// included) is located at the user's expression or parameter name, so
+/// that a value without an attribute form is reported there, with the
+/// runtime's hint to use `%` or `?`, rather than on the whole attribute
+/// (see [`at_user_code`]).
 fn records(runtime: &TokenStream, fields: &[Field]) -> TokenStream {
-    fields
+    let values: Vec<TokenStream> = fields
         .iter()
         .filter_map(|field| {
             let key = field.key_literal();
@@ -533,10 +538,7 @@ fn records(runtime: &TokenStream, fields: &[Field]) -> TokenStream {
                 FieldValue::Static(_) => None,
                 FieldValue::Parameter(name) => {
                     let span = at_user_code(name.span());
-                    let runtime = rewrite::respan(runtime.clone(), span);
-                    Some(quote_spanned! {span=>
-                        #runtime::__private::record(#key, &#name);
-                    })
+                    Some(quote_spanned! {span=> .with(&#key, &#name) })
                 }
                 FieldValue::Evaluated { render, expr } => {
                     let span = at_user_code(first_span(expr));
@@ -551,13 +553,17 @@ fn records(runtime: &TokenStream, fields: &[Field]) -> TokenStream {
                             quote_spanned!(span=> &#runtime::__private::Debug(&#operand))
                         }
                     };
-                    Some(quote_spanned! {span=>
-                        #runtime::__private::record(#key, #value);
-                    })
+                    Some(quote_spanned! {span=> .with(&#key, #value) })
                 }
             }
         })
-        .collect()
+        .collect();
+    if values.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        #runtime::__private::Attributes::new() #(#values)* .record();
+    }
 }
 
 /// `expr` as the operand of `&`: parenthesized unless it binds at least as
@@ -934,10 +940,11 @@ mod tests {
         assert_contains(
             &out,
             &["SpanGuard :: enter (& __TRACED_CALLSITE) ; \
-                 :: trace_runtime :: __private :: record (\"sum\" , & (a + b)) ; \
-                 :: trace_runtime :: __private :: record (\"shown\" , & :: trace_runtime :: __private :: Display (& a)) ; \
-                 :: trace_runtime :: __private :: record (\"dbg\" , & :: trace_runtime :: __private :: Debug (& b)) ; \
-                 :: trace_runtime :: __private :: record (\"a\" , & a) ; { g () ; }"],
+                 :: trace_runtime :: __private :: Attributes :: new () \
+                 . with (& \"sum\" , & (a + b)) \
+                 . with (& \"shown\" , & :: trace_runtime :: __private :: Display (& a)) \
+                 . with (& \"dbg\" , & :: trace_runtime :: __private :: Debug (& b)) \
+                 . with (& \"a\" , & a) . record () ; { g () ; }"],
         );
         assert!(!out.contains("with_attributes"), "{out}");
     }
@@ -948,7 +955,7 @@ mod tests {
         assert_contains(
             &out,
             &[
-                "Instrumented :: new (__traced_span , async move { :: trace_runtime :: __private :: record (\"x\" , & x) ; # [allow (clippy :: diverging_sub_expression)] let __traced_ret",
+                "Instrumented :: new (__traced_span , async move { :: trace_runtime :: __private :: Attributes :: new () . with (& \"x\" , & x) . record () ; # [allow (clippy :: diverging_sub_expression)] let __traced_ret",
             ],
         );
         let out = expand(
@@ -958,7 +965,7 @@ mod tests {
         assert_contains(
             &out,
             &[
-                "async move { :: trace_runtime :: __private :: record (\"x\" , & x) ; # [allow (clippy :: diverging_sub_expression)] let __traced_ret : u8",
+                "async move { :: trace_runtime :: __private :: Attributes :: new () . with (& \"x\" , & x) . record () ; # [allow (clippy :: diverging_sub_expression)] let __traced_ret : u8",
             ],
         );
     }

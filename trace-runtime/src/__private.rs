@@ -23,8 +23,103 @@ pub use crate::{
 
 /// Records an attribute on the current span: `attrs(key = expr)` and `args(name)`.
 #[inline]
-pub fn record<V: crate::AttributeValue + ?Sized>(key: &'static str, value: &V) {
+pub fn record<V: crate::AttributeValue + ?Sized>(key: &'static &'static str, value: &V) {
     crate::current_span::record_static_key(key, value);
+}
+
+/// The evaluated `attrs(..)` and `args(..)` of one call, recorded on the
+/// current span together: one look-up of the span for all of them.
+///
+/// `Attributes::new().with("a", &a).with("b", &(x + 1)).record()`: every
+/// value is evaluated (in order) before `record` borrows the thread's
+/// state, so a value's own code may use the runtime (call a traced
+/// function, add an attribute) like any code in the body.
+#[derive(Debug)]
+#[must_use = "nothing is recorded until `record` is called"]
+pub struct Attributes<L>(L);
+
+/// The empty list of [`Attributes`].
+#[derive(Debug)]
+pub struct Nil;
+
+/// [`Attributes`] `L` followed by `key = value`.
+#[derive(Debug)]
+pub struct With<'a, L, V: ?Sized> {
+    before: L,
+    key: &'static &'static str,
+    value: &'a V,
+    /// How to record `value`, chosen where `V: AttributeValue` is known, so
+    /// that a value without an attribute form is reported once, at `with`,
+    /// and not again at `record`.
+    write: fn(&mut crate::span::SpanRecord, &'static &'static str, &V),
+}
+
+fn write_static<V: crate::AttributeValue + ?Sized>(
+    record: &mut crate::span::SpanRecord,
+    key: &'static &'static str,
+    value: &V,
+) {
+    record.record_static(key, value);
+}
+
+/// The span [`Attributes`] are written to.
+#[derive(Debug)]
+pub struct Recording<'a>(&'a mut crate::span::SpanRecord);
+
+/// A list of attributes that can be written to a span.
+pub trait WriteAttributes {
+    /// Writes the attributes, in order.
+    fn write_to(&self, span: &mut Recording<'_>);
+}
+
+impl WriteAttributes for Nil {
+    #[inline]
+    fn write_to(&self, _: &mut Recording<'_>) {}
+}
+
+impl<L: WriteAttributes, V: ?Sized> WriteAttributes for With<'_, L, V> {
+    #[inline]
+    fn write_to(&self, span: &mut Recording<'_>) {
+        self.before.write_to(span);
+        (self.write)(span.0, self.key, self.value);
+    }
+}
+
+impl Default for Attributes<Nil> {
+    fn default() -> Self {
+        Attributes::new()
+    }
+}
+
+impl Attributes<Nil> {
+    /// No attributes yet.
+    #[inline]
+    pub fn new() -> Attributes<Nil> {
+        Attributes(Nil)
+    }
+}
+
+impl<L: WriteAttributes> Attributes<L> {
+    /// Adds `key = value`.
+    #[inline]
+    pub fn with<'a, V: crate::AttributeValue + ?Sized>(
+        self,
+        key: &'static &'static str,
+        value: &'a V,
+    ) -> Attributes<With<'a, L, V>> {
+        Attributes(With {
+            before: self.0,
+            key,
+            value,
+            write: write_static::<V>,
+        })
+    }
+
+    /// Records the attributes on the current span.
+    #[inline]
+    pub fn record(self) {
+        crate::current_span::on_current(|record| self.0.write_to(&mut Recording(record)));
+    }
 }
 
 /// `observe!(&value)`: records an `Err` in `value` on the current span.

@@ -52,6 +52,27 @@ pub trait AttributeValue {
         let _ = text;
         false
     }
+
+    /// Not part of the API: the value as a scalar the span record can keep
+    /// inline (see `crate::inline`), or `None` to take the general path.
+    #[doc(hidden)]
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        None
+    }
+}
+
+/// Not part of the API: a value small enough to be kept in the span record.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub enum Scalar<'a> {
+    /// An integer.
+    I64(i64),
+    /// A float.
+    F64(f64),
+    /// A boolean.
+    Bool(bool),
+    /// Text.
+    Str(&'a str),
 }
 
 macro_rules! signed {
@@ -59,6 +80,10 @@ macro_rules! signed {
         impl AttributeValue for $t {
             fn to_value(&self) -> Option<Value> {
                 Some(Value::I64(i64::from(*self)))
+            }
+
+            fn scalar(&self) -> Option<Scalar<'_>> {
+                Some(Scalar::I64(i64::from(*self)))
             }
         }
     )*};
@@ -72,6 +97,11 @@ macro_rules! wide {
                 // Above i64::MAX the value is kept exactly, as a string.
                 Some(i64::try_from(*self).map_or_else(|_| Value::from(self.to_string()), Value::I64))
             }
+
+            fn scalar(&self) -> Option<Scalar<'_>> {
+                // Above i64::MAX: the general path records it as a string.
+                i64::try_from(*self).ok().map(Scalar::I64)
+            }
         }
     )*};
 }
@@ -81,17 +111,29 @@ impl AttributeValue for f64 {
     fn to_value(&self) -> Option<Value> {
         Some(Value::F64(*self))
     }
+
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        Some(Scalar::F64(*self))
+    }
 }
 
 impl AttributeValue for f32 {
     fn to_value(&self) -> Option<Value> {
         Some(Value::F64(f64::from(*self)))
     }
+
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        Some(Scalar::F64(f64::from(*self)))
+    }
 }
 
 impl AttributeValue for bool {
     fn to_value(&self) -> Option<Value> {
         Some(Value::Bool(*self))
+    }
+
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        Some(Scalar::Bool(*self))
     }
 }
 
@@ -104,6 +146,10 @@ impl AttributeValue for str {
         text.push_str(self);
         true
     }
+
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        Some(Scalar::Str(self))
+    }
 }
 
 impl AttributeValue for String {
@@ -114,6 +160,10 @@ impl AttributeValue for String {
     fn write_text(&self, text: &mut String) -> bool {
         text.push_str(self);
         true
+    }
+
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        Some(Scalar::Str(self))
     }
 }
 
@@ -126,11 +176,19 @@ impl AttributeValue for Cow<'_, str> {
         text.push_str(self);
         true
     }
+
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        Some(Scalar::Str(self))
+    }
 }
 
 impl AttributeValue for Arc<str> {
     fn to_value(&self) -> Option<Value> {
         Some(Value::String(StringValue::from(Arc::clone(self))))
+    }
+
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        Some(Scalar::Str(self))
     }
 }
 
@@ -142,6 +200,10 @@ impl AttributeValue for Box<str> {
     fn write_text(&self, text: &mut String) -> bool {
         text.push_str(self);
         true
+    }
+
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        Some(Scalar::Str(self))
     }
 }
 
@@ -159,6 +221,10 @@ impl<T: AttributeValue + ?Sized> AttributeValue for &T {
     fn write_text(&self, text: &mut String) -> bool {
         (**self).write_text(text)
     }
+
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        (**self).scalar()
+    }
 }
 
 impl<T: AttributeValue + ?Sized> AttributeValue for &mut T {
@@ -169,9 +235,17 @@ impl<T: AttributeValue + ?Sized> AttributeValue for &mut T {
     fn write_text(&self, text: &mut String) -> bool {
         (**self).write_text(text)
     }
+
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        (**self).scalar()
+    }
 }
 
 impl<T: AttributeValue> AttributeValue for Option<T> {
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        self.as_ref().and_then(AttributeValue::scalar)
+    }
+
     fn to_value(&self) -> Option<Value> {
         self.as_ref().and_then(AttributeValue::to_value)
     }
@@ -304,16 +378,19 @@ pub(crate) fn install_limits(
 }
 
 /// The most attributes one span may carry.
+#[inline]
 pub(crate) fn attribute_count_limit() -> usize {
     ATTRIBUTE_COUNT.load(Ordering::Relaxed)
 }
 
 /// The most events one span may carry.
+#[inline]
 pub(crate) fn event_count_limit() -> usize {
     EVENT_COUNT.load(Ordering::Relaxed)
 }
 
 /// The longest string value, in bytes (`usize::MAX`: unlimited).
+#[inline]
 pub(crate) fn value_length_limit() -> usize {
     VALUE_LENGTH.load(Ordering::Relaxed)
 }

@@ -477,6 +477,7 @@ pub(crate) fn to_span_data(
     let mut attributes = Vec::with_capacity(
         identity.len()
             + callsite.attributes.len()
+            + record.inline.len()
             + details.as_ref().map_or(0, |d| d.attribute_count())
             + 3,
     );
@@ -489,6 +490,7 @@ pub(crate) fn to_span_data(
             .iter()
             .map(crate::callsite::StaticAttribute::to_key_value),
     );
+    record.inline.export_into(&mut attributes);
     if let Some(details) = &mut details {
         details.drain_attributes_into(&mut attributes);
     }

@@ -173,6 +173,8 @@ pub(crate) struct LocalState {
     /// never moved in between (see "Where a record lives" above).
     records: Vec<SpanRecord>,
     pub(crate) panic: Option<PanicNote>,
+    /// Span ids for the spans opened on this thread's stack.
+    pub(crate) span_ids: crate::ids::SpanIdGenerator,
     /// Recorded spans started on this thread since the last hand-off; added
     /// to the process-wide counter at hand-off so starting a span touches no
     /// shared cache line.
@@ -186,6 +188,7 @@ impl LocalState {
             stack: Vec::new(),
             records: Vec::new(),
             panic: None,
+            span_ids: crate::ids::SpanIdGenerator::new(),
             started: 0,
         }
     }
@@ -214,12 +217,14 @@ impl LocalState {
     }
 
     /// The record of the span open at `depth`.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     pub(crate) fn record_at(&mut self, depth: usize) -> Option<&mut SpanRecord> {
         let slot = self.stack.get(depth)?.slot;
         self.records.get_mut(slot)
     }
 
     /// The id of the span open at `depth`.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     pub(crate) fn span_id_at(&self, depth: usize) -> Option<u64> {
         let slot = self.stack.get(depth)?.slot;
         self.records.get(slot).map(|record| record.span_id)
@@ -231,9 +236,12 @@ impl LocalState {
     /// marks the span as unwound through by a panic.
     #[inline]
     pub(crate) fn close(&mut self, depth: usize, panicking: bool) {
-        self.close_above(depth);
         if self.stack.len() != depth + 1 {
-            return;
+            // Not on top: spans leaked above it end first, or it is gone.
+            self.close_above(depth);
+            if self.stack.len() != depth + 1 {
+                return;
+            }
         }
         let Some(frame) = self.stack.pop() else {
             return;
@@ -268,6 +276,7 @@ impl LocalState {
     }
 
     /// Ends the spans left open above `depth`, innermost first.
+    #[cold]
     fn close_above(&mut self, depth: usize) {
         while self.stack.len() > depth + 1 {
             let Some(stray) = self.stack.pop() else {

@@ -20,7 +20,8 @@ use crate::context;
 use crate::span::{PendingSpan, SpanGuard, SpanRecord};
 
 /// Runs `f` on the current span's record, if there is a recorded one.
-fn on_current(f: impl FnOnce(&mut SpanRecord)) {
+#[inline]
+pub(crate) fn on_current(f: impl FnOnce(&mut SpanRecord)) {
     if !crate::collect::gate_open() {
         return;
     }
@@ -48,8 +49,8 @@ pub fn add_attribute(key: impl Into<Key>, value: impl AttributeValue) {
 
 /// `#[traced(attrs(..), args(..), ret)]`: a static key, no `Key` allocation.
 #[inline]
-pub(crate) fn record_static_key<V: AttributeValue + ?Sized>(key: &'static str, value: &V) {
-    on_current(|record| record.record(Key::from_static_str(key), value));
+pub(crate) fn record_static_key<V: AttributeValue + ?Sized>(key: &'static &'static str, value: &V) {
+    on_current(|record| record.record_static(key, value));
 }
 
 /// Sets several attributes on the current span.

@@ -66,8 +66,9 @@ enum Recorded {
 }
 
 impl Details {
-    /// Adds (or replaces) an attribute, within the limits.
-    pub(crate) fn set(&mut self, key: Key, value: Value) {
+    /// Adds (or replaces) an attribute, within the limits; `inline` more
+    /// attributes of the span are kept in its record.
+    pub(crate) fn set(&mut self, key: Key, value: Value, inline: usize) {
         let value = match value {
             // Only text has a length to limit.
             Value::String(_) | Value::Array(_) => {
@@ -75,12 +76,17 @@ impl Details {
             }
             scalar => scalar,
         };
-        self.put(key, Recorded::Value(value));
+        self.put(key, Recorded::Value(value), inline);
     }
 
     /// Adds (or replaces) an attribute from a Rust value, copying text into
     /// the text buffer instead of allocating a `String` for it.
-    pub(crate) fn record<V: AttributeValue + ?Sized>(&mut self, key: Key, value: &V) {
+    pub(crate) fn record<V: AttributeValue + ?Sized>(
+        &mut self,
+        key: Key,
+        value: &V,
+        inline: usize,
+    ) {
         let start = self.text.len();
         if value.write_text(&mut self.text) {
             let limit = attributes::value_length_limit();
@@ -97,10 +103,10 @@ impl Details {
                     self.text.truncate(start);
                     self.attributes[index].value = Recorded::Value(Value::from(owned));
                 }
-                None => self.add(key, Recorded::Text { start, end }),
+                None => self.add(key, Recorded::Text { start, end }, inline),
             }
         } else if let Some(value) = value.to_value() {
-            self.set(key, value);
+            self.set(key, value, inline);
         }
     }
 
@@ -108,16 +114,16 @@ impl Details {
         self.attributes.iter().position(|a| a.key == *key)
     }
 
-    fn put(&mut self, key: Key, value: Recorded) {
+    fn put(&mut self, key: Key, value: Recorded, inline: usize) {
         match self.position(&key) {
             Some(index) => self.attributes[index].value = value,
-            None => self.add(key, value),
+            None => self.add(key, value, inline),
         }
     }
 
     /// Adds an attribute whose key is not set yet.
-    fn add(&mut self, key: Key, value: Recorded) {
-        if self.attributes.len() < attributes::attribute_count_limit() {
+    fn add(&mut self, key: Key, value: Recorded, inline: usize) {
+        if self.attributes.len() + inline < attributes::attribute_count_limit() {
             self.attributes.push(Attribute { key, value });
         } else {
             if let Recorded::Text { start, .. } = value {
@@ -243,11 +249,12 @@ mod tests {
     #[test]
     fn text_values_are_exported_as_strings_and_others_keep_their_type() {
         let mut details = Details::default();
-        details.record(Key::from_static_str("peer"), "db-1");
-        details.record(Key::from_static_str("n"), &7_i64);
+        details.record(Key::from_static_str("peer"), "db-1", 0);
+        details.record(Key::from_static_str("n"), &7_i64, 0);
         details.record(
             Key::from_static_str("addr"),
             &Display(&std::net::Ipv4Addr::LOCALHOST),
+            0,
         );
         assert_eq!(
             exported(&mut details),
@@ -262,10 +269,10 @@ mod tests {
     #[test]
     fn replacing_a_text_value_does_not_grow_the_text_buffer() {
         let mut details = Details::default();
-        details.record(Key::from_static_str("step"), "first");
+        details.record(Key::from_static_str("step"), "first", 0);
         let used = details.text.len();
         for step in 0..1_000 {
-            details.record(Key::from_static_str("step"), &step.to_string());
+            details.record(Key::from_static_str("step"), &step.to_string(), 0);
         }
         assert_eq!(details.text.len(), used);
         assert_eq!(exported(&mut details), [KeyValue::new("step", "999")]);
@@ -274,7 +281,7 @@ mod tests {
     #[test]
     fn a_recycled_box_is_empty_and_an_oversized_one_is_freed() {
         let mut details = Box::<Details>::default();
-        details.record(Key::from_static_str("k"), "v");
+        details.record(Key::from_static_str("k"), "v", 0);
         details.status = Status::error("boom");
         details.dropped_events = 3;
         let details = details.recycle().expect("small boxes are kept");
@@ -284,7 +291,11 @@ mod tests {
         assert_eq!(details.dropped_events, 0);
 
         let mut big = Box::<Details>::default();
-        big.record(Key::from_static_str("blob"), &"x".repeat(MAX_KEPT_TEXT + 1));
+        big.record(
+            Key::from_static_str("blob"),
+            &"x".repeat(MAX_KEPT_TEXT + 1),
+            0,
+        );
         assert!(big.recycle().is_none());
     }
 

@@ -65,6 +65,7 @@ mod future;
 pub mod hooks;
 pub mod identity;
 mod ids;
+mod inline;
 mod interop;
 mod limits;
 mod otlp;

@@ -26,6 +26,7 @@ use crate::clock::{self, Timestamp};
 use crate::context::{self, Current, LocalState, Scope, SpanIds};
 use crate::details::Details;
 use crate::ids;
+use crate::inline::{InlineAttributes, Placed};
 
 /// One span as the calling thread records it.
 #[derive(Debug)]
@@ -47,6 +48,8 @@ pub(crate) struct SpanRecord {
     /// Name, status, attributes, events, links: attached (from a recycled
     /// pool) when the span first gets one (see [`crate::details`]).
     pub(crate) details: Option<Box<Details>>,
+    /// The first attributes with a static key and a scalar value (see [`crate::inline`]).
+    pub(crate) inline: InlineAttributes,
 }
 
 impl SpanRecord {
@@ -65,20 +68,53 @@ impl SpanRecord {
     }
 
     /// The span's status.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     pub(crate) fn status(&self) -> &Status {
         const UNSET: &Status = &Status::Unset;
         self.details.as_ref().map_or(UNSET, |d| &d.status)
     }
 
+    /// Records an attribute with a static key: inline in the record when
+    /// the value is a scalar that fits, else in the details box.
+    #[inline]
+    pub(crate) fn record_static<V: crate::AttributeValue + ?Sized>(
+        &mut self,
+        key: &'static &'static str,
+        value: &V,
+    ) {
+        if let Some(scalar) = value.scalar() {
+            let (in_details, boxed) = self
+                .details
+                .as_ref()
+                .map_or((false, 0), |d| (d.has(key), d.attribute_count()));
+            let room = self.inline.len() + boxed < crate::attributes::attribute_count_limit();
+            if self.inline.set(key, scalar, in_details, room) == Placed::Inline {
+                return;
+            }
+        }
+        let inline = self.inline.len();
+        self.details()
+            .record(Key::from_static_str(key), value, inline);
+    }
+
     /// Records an attribute from a Rust value (text without an allocation).
     #[inline]
     pub(crate) fn record<V: crate::AttributeValue + ?Sized>(&mut self, key: Key, value: &V) {
-        self.details().record(key, value);
+        self.inline.remove(key.as_str());
+        let inline = self.inline.len();
+        self.details().record(key, value, inline);
     }
 
     /// Adds (or replaces) an attribute, within the limits.
     pub(crate) fn set_attribute(&mut self, key: Key, value: opentelemetry::Value) {
-        self.details().set(key, value);
+        self.inline.remove(key.as_str());
+        let inline = self.inline.len();
+        self.details().set(key, value, inline);
+    }
+
+    /// Whether an attribute with this key is set.
+    pub(crate) fn has_attribute(&self, key: &str) -> bool {
+        self.inline.has(key) || self.details.as_ref().is_some_and(|d| d.has(key))
     }
 
     pub(crate) fn ids(&self) -> SpanIds {
@@ -114,8 +150,27 @@ struct Decision {
 /// its trace, its parent and whether it is sampled. `None` when nothing
 /// needs recording or propagating (no parent and the sampler never records
 /// new roots).
-#[inline]
+#[inline(always)]
 fn decide(parent: &Current) -> Option<Decision> {
+    if let Some(p) = parent.span
+        && parent.scope.is_none()
+        && crate::sampler::global_follows_parent()
+    {
+        // The common case, a child under the default sampler: inherit.
+        return Some(Decision {
+            trace_id: p.trace_id,
+            parent_span_id: p.span_id,
+            parent_remote: p.remote,
+            trace_random: p.random,
+            sampled: p.sampled,
+        });
+    }
+    decide_by_sampler(parent)
+}
+
+/// [`decide`] for roots, scoped samplers and samplers that do not follow the parent.
+#[inline(never)]
+fn decide_by_sampler(parent: &Current) -> Option<Decision> {
     let decider = parent
         .scope
         .as_ref()
@@ -151,11 +206,16 @@ fn decide(parent: &Current) -> Option<Decision> {
 impl SpanRecord {
     /// A span starting now, as `decision` places it, inheriting `scope`.
     #[inline(always)] // built in place by `LocalState::push`
-    fn start(decision: Decision, callsite: &'static Callsite, scope: Option<Arc<Scope>>) -> Self {
+    fn start(
+        decision: Decision,
+        callsite: &'static Callsite,
+        scope: Option<Arc<Scope>>,
+        span_id: u64,
+    ) -> Self {
         let start = clock::now();
         SpanRecord {
             trace_id: decision.trace_id,
-            span_id: ids::new_span_id(),
+            span_id,
             parent_span_id: decision.parent_span_id,
             sampled: decision.sampled,
             parent_remote: decision.parent_remote,
@@ -165,6 +225,7 @@ impl SpanRecord {
             end: start,
             scope,
             details: None,
+            inline: InlineAttributes::EMPTY,
         }
     }
 }
@@ -182,7 +243,8 @@ pub(crate) fn open(local: &mut LocalState, callsite: &'static Callsite) -> Optio
 /// or a bridged `tracing` span, whose record lives with its owner.
 pub(crate) fn open_under(parent: &Current, callsite: &'static Callsite) -> Option<OpenSpan> {
     let decision = decide(parent)?;
-    let mut record = SpanRecord::start(decision, callsite, parent.scope.clone());
+    let span_id = ids::new_span_id();
+    let mut record = SpanRecord::start(decision, callsite, parent.scope.clone(), span_id);
     crate::hooks::on_start(&mut record);
     Some(OpenSpan { record })
 }
@@ -200,7 +262,8 @@ fn push_under(
     let decision = decide(parent)?;
     let scope = parent.scope.clone();
     local.started += u64::from(decision.sampled);
-    let depth = local.push(SpanRecord::start(decision, callsite, scope));
+    let span_id = local.span_ids.next();
+    let depth = local.push(SpanRecord::start(decision, callsite, scope, span_id));
     if decision.sampled
         && crate::hooks::active()
         && let Some(record) = local.top_record()
@@ -410,5 +473,21 @@ impl PendingSpan {
             return PendingSpan(None);
         }
         PendingSpan(context::with_local(|local| options.open(local, callsite)).flatten())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_fits_in_two_cache_lines() {
+        // Every span writes its record into the thread's buffer and the
+        // collector reads it on another core: its size is paid per span.
+        assert!(
+            std::mem::size_of::<SpanRecord>() <= 128,
+            "{}",
+            std::mem::size_of::<SpanRecord>()
+        );
     }
 }

@@ -60,12 +60,13 @@ pub(crate) fn record_exception(
             Value::Array(Array::String(source_chain)),
         ));
     }
-    let details = record.details();
-    details.add_event(Event::new("exception", SystemTime::now(), attributes, 0));
-    if !details.has("error.type") {
-        details.set(Key::from_static_str("error.type"), Value::from(type_name));
+    record
+        .details()
+        .add_event(Event::new("exception", SystemTime::now(), attributes, 0));
+    if !record.has_attribute("error.type") {
+        record.set_attribute(Key::from_static_str("error.type"), Value::from(type_name));
     }
-    details.status = Status::error(message);
+    record.details().status = Status::error(message);
 }
 
 /// Records an error onto the span that is current on this thread, if it is recorded.
@@ -276,7 +277,7 @@ pub mod returning {
     impl<T: AttributeValue, E> ReturnOk for &Returned<'_, Result<T, E>> {
         fn __traced_record(&self) {
             if let Ok(value) = self.0 {
-                crate::__private::record(RETURN_KEY, value);
+                crate::__private::record(&RETURN_KEY, value);
             }
         }
     }
@@ -287,7 +288,7 @@ pub mod returning {
     }
     impl<T: AttributeValue + ?Sized> ReturnValue for Returned<'_, T> {
         fn __traced_record(&self) {
-            crate::__private::record(RETURN_KEY, self.0);
+            crate::__private::record(&RETURN_KEY, self.0);
         }
     }
 
@@ -299,7 +300,7 @@ pub mod returning {
     impl<T: std::fmt::Display, E> ReturnOkDisplay for &Returned<'_, Result<T, E>> {
         fn __traced_record_display(&self) {
             if let Ok(value) = self.0 {
-                crate::__private::record(RETURN_KEY, &Display(value));
+                crate::__private::record(&RETURN_KEY, &Display(value));
             }
         }
     }
@@ -310,7 +311,7 @@ pub mod returning {
     }
     impl<T: std::fmt::Display + ?Sized> ReturnValueDisplay for Returned<'_, T> {
         fn __traced_record_display(&self) {
-            crate::__private::record(RETURN_KEY, &Display(self.0));
+            crate::__private::record(&RETURN_KEY, &Display(self.0));
         }
     }
 
@@ -322,7 +323,7 @@ pub mod returning {
     impl<T: std::fmt::Debug, E> ReturnOkDebug for &Returned<'_, Result<T, E>> {
         fn __traced_record_debug(&self) {
             if let Ok(value) = self.0 {
-                crate::__private::record(RETURN_KEY, &Debug(value));
+                crate::__private::record(&RETURN_KEY, &Debug(value));
             }
         }
     }
@@ -333,7 +334,7 @@ pub mod returning {
     }
     impl<T: std::fmt::Debug + ?Sized> ReturnValueDebug for Returned<'_, T> {
         fn __traced_record_debug(&self) {
-            crate::__private::record(RETURN_KEY, &Debug(self.0));
+            crate::__private::record(&RETURN_KEY, &Debug(self.0));
         }
     }
 }

@@ -1,0 +1,268 @@
+//! Attributes kept inside the span record itself.
+//!
+//! The first few attributes of a span that have a static key (everything
+//! `#[traced(attrs(..), args(..))]` records) and a scalar value (an integer,
+//! a float, a bool, or text of at most [`INLINE_TEXT`] bytes) are written
+//! into the record, next to its ids and times, instead of into its
+//! [`Details`](crate::details::Details) box. Records are written one after
+//! the other into the thread's buffer, so these bytes land in cache lines
+//! the span touches anyway; a details box is a separate, recycled
+//! allocation, last written by the collector thread on another core, and
+//! reaching it costs cache misses that were most of an attribute's cost
+//! (`BENCHMARKS.md`). Everything else (a longer text, a `%`/`?` value, an
+//! array, a key built at run time, the attributes after the first
+//! [`INLINE_SLOTS`]) goes to the details box.
+//!
+//! A key lives in one place only: setting a key that is inline replaces it
+//! there (or, if the new value does not fit, moves it to the box), and a
+//! key already in the box stays there. The collector exports the inline
+//! attributes before those of the box.
+
+use opentelemetry::{Key, KeyValue, Value};
+
+use crate::attributes::{self, Scalar};
+
+/// Attributes a record keeps inline.
+pub(crate) const INLINE_SLOTS: usize = 2;
+/// The longest text value kept inline, in bytes.
+pub(crate) const INLINE_TEXT: usize = 14;
+
+/// The inline attributes of one span.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InlineAttributes {
+    slots: [Slot; INLINE_SLOTS],
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    /// A reference to the key (8 bytes where a `&str` takes 16: the slot,
+    /// and with it the record, stays small).
+    key: &'static &'static str,
+    value: InlineValue,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum InlineValue {
+    Empty,
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+    Text { len: u8, bytes: [u8; INLINE_TEXT] },
+}
+
+impl InlineValue {
+    /// The inline form of `scalar`, if it fits (text is cut to `limit` bytes first).
+    #[inline]
+    fn of(scalar: Scalar<'_>, limit: usize) -> Option<InlineValue> {
+        Some(match scalar {
+            Scalar::I64(v) => InlineValue::I64(v),
+            Scalar::F64(v) => InlineValue::F64(v),
+            Scalar::Bool(v) => InlineValue::Bool(v),
+            Scalar::Str(text) => {
+                let text = if text.len() > limit {
+                    attributes::cut(text, limit)
+                } else {
+                    text
+                };
+                if text.len() > INLINE_TEXT {
+                    return None;
+                }
+                let mut bytes = [0; INLINE_TEXT];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                InlineValue::Text {
+                    len: u8::try_from(text.len()).ok()?,
+                    bytes,
+                }
+            }
+        })
+    }
+
+    fn to_value(self) -> Option<Value> {
+        Some(match self {
+            InlineValue::Empty => return None,
+            InlineValue::I64(v) => Value::I64(v),
+            InlineValue::F64(v) => Value::F64(v),
+            InlineValue::Bool(v) => Value::Bool(v),
+            InlineValue::Text { len, bytes } => {
+                // Copied from a `&str` and cut on a character boundary.
+                let text = std::str::from_utf8(&bytes[..usize::from(len)]).unwrap_or_default();
+                Value::from(text.to_owned())
+            }
+        })
+    }
+}
+
+/// What [`InlineAttributes::set`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Placed {
+    /// Stored inline.
+    Inline,
+    /// Not stored: record it in the details box.
+    Elsewhere,
+}
+
+impl InlineAttributes {
+    pub(crate) const EMPTY: InlineAttributes = InlineAttributes {
+        slots: [Slot {
+            key: &"",
+            value: InlineValue::Empty,
+        }; INLINE_SLOTS],
+    };
+
+    /// How many attributes are inline.
+    pub(crate) fn len(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|slot| !matches!(slot.value, InlineValue::Empty))
+            .count()
+    }
+
+    /// Stores `key = scalar` inline if it fits. `in_details` says whether
+    /// the key is already in the details box (then it stays there) and
+    /// `room` whether the span's attribute limit allows one more.
+    #[inline]
+    pub(crate) fn set(
+        &mut self,
+        key: &'static &'static str,
+        scalar: Scalar<'_>,
+        in_details: bool,
+        room: bool,
+    ) -> Placed {
+        if in_details {
+            return Placed::Elsewhere;
+        }
+        let value = InlineValue::of(scalar, attributes::value_length_limit());
+        // One pass: the slot holding `key`, else the first free one.
+        let mut free = None;
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            if matches!(slot.value, InlineValue::Empty) {
+                free = free.or(Some(index));
+            } else if same_key(slot.key, key) {
+                // Replacing: here if it fits, else the key moves to the box.
+                slot.value = value.unwrap_or(InlineValue::Empty);
+                return if value.is_some() {
+                    Placed::Inline
+                } else {
+                    Placed::Elsewhere
+                };
+            }
+        }
+        match (value, free) {
+            (Some(value), Some(index)) if room => {
+                self.slots[index] = Slot { key, value };
+                Placed::Inline
+            }
+            _ => Placed::Elsewhere,
+        }
+    }
+
+    /// Removes `key` if it is set inline (it is about to be set elsewhere).
+    pub(crate) fn remove(&mut self, key: &str) {
+        for slot in &mut self.slots {
+            if !matches!(slot.value, InlineValue::Empty) && *slot.key == key {
+                slot.value = InlineValue::Empty;
+            }
+        }
+    }
+
+    /// Whether `key` is set inline.
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.slots
+            .iter()
+            .any(|slot| !matches!(slot.value, InlineValue::Empty) && *slot.key == key)
+    }
+
+    /// Appends the inline attributes as OpenTelemetry values (collector thread).
+    pub(crate) fn export_into(&self, out: &mut Vec<KeyValue>) {
+        for slot in &self.slots {
+            if let Some(value) = slot.value.to_value() {
+                out.push(KeyValue::new(Key::from_static_str(slot.key), value));
+            }
+        }
+    }
+}
+
+/// Key equality, checking the reference first: the keys of one call site
+/// are the same `&'static &'static str` every time.
+#[inline]
+fn same_key(a: &'static &'static str, b: &'static &'static str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exported(inline: &InlineAttributes) -> Vec<KeyValue> {
+        let mut out = Vec::new();
+        inline.export_into(&mut out);
+        out
+    }
+
+    #[test]
+    fn scalars_are_kept_with_their_type() {
+        let mut inline = InlineAttributes::EMPTY;
+        assert_eq!(
+            inline.set(&"n", Scalar::I64(-3), false, true),
+            Placed::Inline
+        );
+        assert_eq!(
+            inline.set(&"peer", Scalar::Str("db-1"), false, true),
+            Placed::Inline
+        );
+        assert_eq!(
+            exported(&inline),
+            [KeyValue::new("n", -3), KeyValue::new("peer", "db-1")]
+        );
+        assert_eq!(inline.len(), 2);
+    }
+
+    #[test]
+    fn what_does_not_fit_goes_elsewhere() {
+        let mut inline = InlineAttributes::EMPTY;
+        let long = "x".repeat(INLINE_TEXT + 1);
+        assert_eq!(
+            inline.set(&"long", Scalar::Str(&long), false, true),
+            Placed::Elsewhere
+        );
+        assert_eq!(
+            inline.set(&"in.box", Scalar::I64(1), true, true),
+            Placed::Elsewhere
+        );
+        assert_eq!(
+            inline.set(&"no.room", Scalar::I64(1), false, false),
+            Placed::Elsewhere
+        );
+        assert_eq!(
+            inline.set(&"a", Scalar::I64(1), false, true),
+            Placed::Inline
+        );
+        assert_eq!(
+            inline.set(&"b", Scalar::I64(2), false, true),
+            Placed::Inline
+        );
+        assert_eq!(
+            inline.set(&"c", Scalar::I64(3), false, true),
+            Placed::Elsewhere
+        );
+        assert_eq!(inline.len(), 2);
+    }
+
+    #[test]
+    fn a_replaced_key_stays_in_one_place() {
+        let mut inline = InlineAttributes::EMPTY;
+        inline.set(&"k", Scalar::I64(1), false, true);
+        assert_eq!(
+            inline.set(&"k", Scalar::Bool(true), false, false),
+            Placed::Inline
+        );
+        assert_eq!(exported(&inline), [KeyValue::new("k", true)]);
+        let long = "y".repeat(INLINE_TEXT + 1);
+        assert_eq!(
+            inline.set(&"k", Scalar::Str(&long), false, true),
+            Placed::Elsewhere
+        );
+        assert!(!inline.has("k"), "the key moved to the box");
+        assert!(exported(&inline).is_empty());
+    }
+}

@@ -401,6 +401,19 @@ pub(crate) fn with_local<R>(f: impl FnOnce(&mut LocalState) -> R) -> Option<R> {
         .flatten()
 }
 
+/// Whether this thread has no context at all (no span, no scope): with a
+/// sampler that never records roots, a call then has nothing to do. Inlined
+/// into every traced call, so the sampled-out path makes no call.
+#[inline]
+pub(crate) fn nothing_current() -> bool {
+    LOCAL
+        .try_with(|cell| {
+            cell.try_borrow()
+                .is_ok_and(|l| l.current.span.is_none() && l.current.scope.is_none())
+        })
+        .unwrap_or(false)
+}
+
 /// Makes `context` current until the returned guard is dropped.
 pub(crate) fn enter(context: Current) -> EnteredContext {
     let previous = with_local(|l| std::mem::replace(&mut l.current, context));

@@ -149,11 +149,29 @@ pub(crate) fn install(decider: Decider) {
     MODE.store(mode, Ordering::Relaxed);
 }
 
-/// Whether the process-wide sampler follows a parent's decision (the
-/// `ParentBased` samplers): then a child of a local span needs no decoding.
+/// The process-wide sampler's mode, read once for the hot path's two
+/// questions, without decoding the whole sampler.
+#[derive(Clone, Copy)]
+pub(crate) struct GlobalMode(u8);
+
+impl GlobalMode {
+    /// It follows a parent's decision (the `ParentBased` samplers): then a
+    /// child of a local span needs no more.
+    #[inline]
+    pub(crate) fn follows_parent(self) -> bool {
+        self.0 & 4 != 0
+    }
+
+    /// It never records a new root (`AlwaysOff`, a ratio of 0).
+    #[inline]
+    pub(crate) fn roots_never_sampled(self) -> bool {
+        self.0 & 3 == 1
+    }
+}
+
 #[inline]
-pub(crate) fn global_follows_parent() -> bool {
-    MODE.load(Ordering::Relaxed) & 4 != 0
+pub(crate) fn global_mode() -> GlobalMode {
+    GlobalMode(MODE.load(Ordering::Relaxed))
 }
 
 #[inline]
@@ -193,6 +211,23 @@ mod tests {
             })
             .count();
         assert!((4_000..6_000).contains(&sampled), "{sampled}");
+    }
+
+    #[test]
+    fn the_global_mode_answers_like_the_decoded_sampler() {
+        for s in [
+            Sampler::AlwaysOn,
+            Sampler::AlwaysOff,
+            Sampler::TraceIdRatioBased(0.25),
+            Sampler::TraceIdRatioBased(0.0),
+            Sampler::default(),
+            Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
+        ] {
+            let d = Decider::from_sampler(&s);
+            let mode = GlobalMode(d.encode().0);
+            assert_eq!(mode.follows_parent(), d.parent_based, "{s:?}");
+            assert_eq!(mode.roots_never_sampled(), d.roots_never_sampled(), "{s:?}");
+        }
     }
 
     #[test]

@@ -152,18 +152,23 @@ struct Decision {
 /// new roots).
 #[inline(always)]
 fn decide(parent: &Current) -> Option<Decision> {
-    if let Some(p) = parent.span
-        && parent.scope.is_none()
-        && crate::sampler::global_follows_parent()
-    {
-        // The common case, a child under the default sampler: inherit.
-        return Some(Decision {
-            trace_id: p.trace_id,
-            parent_span_id: p.span_id,
-            parent_remote: p.remote,
-            trace_random: p.random,
-            sampled: p.sampled,
-        });
+    if parent.scope.is_none() {
+        let global = crate::sampler::global_mode();
+        match parent.span {
+            // The common case, a child under the default sampler: inherit.
+            Some(p) if global.follows_parent() => {
+                return Some(Decision {
+                    trace_id: p.trace_id,
+                    parent_span_id: p.span_id,
+                    parent_remote: p.remote,
+                    trace_random: p.random,
+                    sampled: p.sampled,
+                });
+            }
+            // `AlwaysOff` and nothing current: nothing to record or propagate.
+            None if global.roots_never_sampled() => return None,
+            _ => {}
+        }
     }
     decide_by_sampler(parent)
 }
@@ -369,7 +374,9 @@ impl SpanGuard {
     /// Opens a span for `callsite` as a child of the current context and makes it current.
     #[inline]
     pub fn enter(callsite: &'static Callsite) -> SpanGuard {
-        if !crate::collect::gate_open() {
+        if !crate::collect::gate_open()
+            || (crate::sampler::global_mode().roots_never_sampled() && context::nothing_current())
+        {
             return SpanGuard::inert();
         }
         Self::enter_recording(callsite)

@@ -67,11 +67,9 @@ impl InlineValue {
                 if text.len() > INLINE_TEXT {
                     return None;
                 }
-                let mut bytes = [0; INLINE_TEXT];
-                bytes[..text.len()].copy_from_slice(text.as_bytes());
                 InlineValue::Text {
                     len: u8::try_from(text.len()).ok()?,
-                    bytes,
+                    bytes: short_copy(text.as_bytes()),
                 }
             }
         })
@@ -90,6 +88,29 @@ impl InlineValue {
             }
         })
     }
+}
+
+/// `src` (at most [`INLINE_TEXT`] bytes) at the start of a zeroed array,
+/// with fixed-size copies that compile to a few moves, where a
+/// variable-length `copy_from_slice` calls `memcpy`: this runs for every
+/// short text attribute.
+#[inline]
+fn short_copy(src: &[u8]) -> [u8; INLINE_TEXT] {
+    let mut out = [0; INLINE_TEXT];
+    let n = src.len();
+    // Two overlapping copies of the largest width that fits cover 0..n.
+    if n >= 8 {
+        out[..8].copy_from_slice(&src[..8]);
+        out[n - 8..n].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        out[..4].copy_from_slice(&src[..4]);
+        out[n - 4..n].copy_from_slice(&src[n - 4..]);
+    } else {
+        for (to, from) in out.iter_mut().zip(src) {
+            *to = *from;
+        }
+    }
+    out
 }
 
 /// What [`InlineAttributes::set`] did.
@@ -119,14 +140,15 @@ impl InlineAttributes {
 
     /// Stores `key = scalar` inline if it fits. `in_details` says whether
     /// the key is already in the details box (then it stays there) and
-    /// `room` whether the span's attribute limit allows one more.
+    /// `boxed` how many attributes the box holds (the span's attribute
+    /// limit counts both).
     #[inline]
     pub(crate) fn set(
         &mut self,
         key: &'static &'static str,
         scalar: Scalar<'_>,
         in_details: bool,
-        room: bool,
+        boxed: usize,
     ) -> Placed {
         if in_details {
             return Placed::Elsewhere;
@@ -134,6 +156,7 @@ impl InlineAttributes {
         let value = InlineValue::of(scalar, attributes::value_length_limit());
         // One pass: the slot holding `key`, else the first free one.
         let mut free = None;
+        let mut used = 0;
         for (index, slot) in self.slots.iter_mut().enumerate() {
             if matches!(slot.value, InlineValue::Empty) {
                 free = free.or(Some(index));
@@ -145,10 +168,12 @@ impl InlineAttributes {
                 } else {
                     Placed::Elsewhere
                 };
+            } else {
+                used += 1;
             }
         }
         match (value, free) {
-            (Some(value), Some(index)) if room => {
+            (Some(value), Some(index)) if used + boxed < attributes::attribute_count_limit() => {
                 self.slots[index] = Slot { key, value };
                 Placed::Inline
             }
@@ -200,14 +225,21 @@ mod tests {
     }
 
     #[test]
+    fn short_copies_copy_every_length_exactly() {
+        let source = b"abcdefghijklmn";
+        for n in 0..=INLINE_TEXT {
+            let copied = short_copy(&source[..n]);
+            assert_eq!(&copied[..n], &source[..n], "{n}");
+            assert!(copied[n..].iter().all(|&b| b == 0), "{n}");
+        }
+    }
+
+    #[test]
     fn scalars_are_kept_with_their_type() {
         let mut inline = InlineAttributes::EMPTY;
+        assert_eq!(inline.set(&"n", Scalar::I64(-3), false, 0), Placed::Inline);
         assert_eq!(
-            inline.set(&"n", Scalar::I64(-3), false, true),
-            Placed::Inline
-        );
-        assert_eq!(
-            inline.set(&"peer", Scalar::Str("db-1"), false, true),
+            inline.set(&"peer", Scalar::Str("db-1"), false, 0),
             Placed::Inline
         );
         assert_eq!(
@@ -222,27 +254,21 @@ mod tests {
         let mut inline = InlineAttributes::EMPTY;
         let long = "x".repeat(INLINE_TEXT + 1);
         assert_eq!(
-            inline.set(&"long", Scalar::Str(&long), false, true),
+            inline.set(&"long", Scalar::Str(&long), false, 0),
             Placed::Elsewhere
         );
         assert_eq!(
-            inline.set(&"in.box", Scalar::I64(1), true, true),
+            inline.set(&"in.box", Scalar::I64(1), true, 0),
             Placed::Elsewhere
         );
         assert_eq!(
-            inline.set(&"no.room", Scalar::I64(1), false, false),
+            inline.set(&"no.room", Scalar::I64(1), false, 128),
             Placed::Elsewhere
         );
+        assert_eq!(inline.set(&"a", Scalar::I64(1), false, 0), Placed::Inline);
+        assert_eq!(inline.set(&"b", Scalar::I64(2), false, 0), Placed::Inline);
         assert_eq!(
-            inline.set(&"a", Scalar::I64(1), false, true),
-            Placed::Inline
-        );
-        assert_eq!(
-            inline.set(&"b", Scalar::I64(2), false, true),
-            Placed::Inline
-        );
-        assert_eq!(
-            inline.set(&"c", Scalar::I64(3), false, true),
+            inline.set(&"c", Scalar::I64(3), false, 0),
             Placed::Elsewhere
         );
         assert_eq!(inline.len(), 2);
@@ -251,15 +277,15 @@ mod tests {
     #[test]
     fn a_replaced_key_stays_in_one_place() {
         let mut inline = InlineAttributes::EMPTY;
-        inline.set(&"k", Scalar::I64(1), false, true);
+        inline.set(&"k", Scalar::I64(1), false, 0);
         assert_eq!(
-            inline.set(&"k", Scalar::Bool(true), false, false),
+            inline.set(&"k", Scalar::Bool(true), false, 128),
             Placed::Inline
         );
         assert_eq!(exported(&inline), [KeyValue::new("k", true)]);
         let long = "y".repeat(INLINE_TEXT + 1);
         assert_eq!(
-            inline.set(&"k", Scalar::Str(&long), false, true),
+            inline.set(&"k", Scalar::Str(&long), false, 0),
             Placed::Elsewhere
         );
         assert!(!inline.has("k"), "the key moved to the box");

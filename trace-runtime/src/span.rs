@@ -87,8 +87,7 @@ impl SpanRecord {
                 .details
                 .as_ref()
                 .map_or((false, 0), |d| (d.has(key), d.attribute_count()));
-            let room = self.inline.len() + boxed < crate::attributes::attribute_count_limit();
-            if self.inline.set(key, scalar, in_details, room) == Placed::Inline {
+            if self.inline.set(key, scalar, in_details, boxed) == Placed::Inline {
                 return;
             }
         }

@@ -48,9 +48,12 @@ pub struct With<'a, L, V: ?Sized> {
     before: L,
     key: &'static &'static str,
     value: &'a V,
-    /// How to record `value`, chosen where `V: AttributeValue` is known, so
-    /// that a value without an attribute form is reported once, at `with`,
-    /// and not again at `record`.
+    /// `value` as a scalar, taken at `with`: recorded without going
+    /// through `V` again (the common case: integers, floats, text).
+    scalar: Option<crate::attributes::Scalar<'a>>,
+    /// How to record any other `value`, chosen where `V: AttributeValue`
+    /// is known, so that a value without an attribute form is reported
+    /// once, at `with`, and not again at `record`.
     write: fn(&mut crate::span::SpanRecord, &'static &'static str, &V),
 }
 
@@ -81,7 +84,10 @@ impl<L: WriteAttributes, V: ?Sized> WriteAttributes for With<'_, L, V> {
     #[inline]
     fn write_to(&self, span: &mut Recording<'_>) {
         self.before.write_to(span);
-        (self.write)(span.0, self.key, self.value);
+        match self.scalar {
+            Some(scalar) => span.0.record_scalar(self.key, scalar),
+            None => (self.write)(span.0, self.key, self.value),
+        }
     }
 }
 
@@ -111,6 +117,7 @@ impl<L: WriteAttributes> Attributes<L> {
             before: self.0,
             key,
             value,
+            scalar: value.scalar(),
             write: write_static::<V>,
         })
     }

@@ -75,6 +75,31 @@ pub enum Scalar<'a> {
     Str(&'a str),
 }
 
+impl AttributeValue for Scalar<'_> {
+    fn to_value(&self) -> Option<Value> {
+        Some(match *self {
+            Scalar::I64(v) => Value::I64(v),
+            Scalar::F64(v) => Value::F64(v),
+            Scalar::Bool(v) => Value::Bool(v),
+            Scalar::Str(text) => Value::from(text.to_owned()),
+        })
+    }
+
+    fn write_text(&self, text: &mut String) -> bool {
+        match self {
+            Scalar::Str(value) => {
+                text.push_str(value);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        Some(*self)
+    }
+}
+
 macro_rules! signed {
     ($($t:ty),*) => {$(
         impl AttributeValue for $t {

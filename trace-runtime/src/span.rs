@@ -21,6 +21,7 @@ use std::sync::Arc;
 use opentelemetry::Key;
 use opentelemetry::trace::{Link, Status};
 
+use crate::attributes::Scalar;
 use crate::callsite::Callsite;
 use crate::clock::{self, Timestamp};
 use crate::context::{self, Current, LocalState, Scope, SpanIds};
@@ -82,18 +83,28 @@ impl SpanRecord {
         key: &'static &'static str,
         value: &V,
     ) {
-        if let Some(scalar) = value.scalar() {
-            let (in_details, boxed) = self
-                .details
-                .as_ref()
-                .map_or((false, 0), |d| (d.has(key), d.attribute_count()));
-            if self.inline.set(key, scalar, in_details, boxed) == Placed::Inline {
-                return;
+        match value.scalar() {
+            Some(scalar) => self.record_scalar(key, scalar),
+            None => {
+                let inline = self.inline.len();
+                self.details()
+                    .record(Key::from_static_str(key), value, inline);
             }
         }
-        let inline = self.inline.len();
-        self.details()
-            .record(Key::from_static_str(key), value, inline);
+    }
+
+    /// [`record_static`](Self::record_static) for a value already made a scalar.
+    #[inline]
+    pub(crate) fn record_scalar(&mut self, key: &'static &'static str, scalar: Scalar<'_>) {
+        let (in_details, boxed) = self
+            .details
+            .as_ref()
+            .map_or((false, 0), |d| (d.has(key), d.attribute_count()));
+        if self.inline.set(key, scalar, in_details, boxed) != Placed::Inline {
+            let inline = self.inline.len();
+            self.details()
+                .record(Key::from_static_str(key), &scalar, inline);
+        }
     }
 
     /// Records an attribute from a Rust value (text without an allocation).

@@ -153,6 +153,9 @@ struct Queue {
     spare_details: Vec<Box<Details>>,
     max_queue: usize,
     max_batch: usize,
+    /// The collector has been woken for the batches queued since it last
+    /// took them: one wake-up (a futex syscall) per batch, not per hand-off.
+    woken: bool,
     flush_requested: u64,
     flush_completed: u64,
     shutdown: bool,
@@ -176,6 +179,7 @@ static HUB: Hub = Hub {
         spare_details: Vec::new(),
         max_queue: 0,
         max_batch: 1,
+        woken: false,
         flush_requested: 0,
         flush_completed: 0,
         shutdown: false,
@@ -212,7 +216,8 @@ impl Hub {
         let batch = std::mem::replace(ended, fresh);
         queue.batches.push(batch);
         queue.queued += count;
-        if queue.queued >= queue.max_batch {
+        if queue.queued >= queue.max_batch && !queue.woken {
+            queue.woken = true;
             self.wake.notify_one();
         }
     }
@@ -334,6 +339,7 @@ pub(crate) fn run_collector(exporters: &[Box<dyn ErasedExporter>], config: &Batc
                     .0;
             }
             queue.queued = 0;
+            queue.woken = false;
             (
                 std::mem::take(&mut queue.batches),
                 queue.flush_requested,

@@ -20,8 +20,9 @@ impl fmt::Display for NotFound {
 
 impl std::error::Error for NotFound {}
 
-/// A client call: a span of kind client named after the operation.
-#[traced(name = "db.load_user", kind = client)]
+/// A client call: a span of kind client named after the operation, with a
+/// literal attribute and the `id` argument recorded (other arguments never are).
+#[traced(name = "db.load_user", kind = client, attrs(db.system = "postgres"), args(id))]
 fn load_user(id: u64) -> Result<String, NotFound> {
     if id == 0 {
         Err(NotFound(id))

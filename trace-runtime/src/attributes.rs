@@ -46,11 +46,17 @@ pub trait AttributeValue {
 
     /// Not part of the API: writes a string value into `text` instead of
     /// allocating one, and returns `true`; other values return `false` and
-    /// are recorded through [`to_value`](Self::to_value).
+    /// are recorded through [`to_value`](Self::to_value). Text scalars
+    /// (see [`scalar`](Self::scalar)) are written as they are.
     #[doc(hidden)]
     fn write_text(&self, text: &mut String) -> bool {
-        let _ = text;
-        false
+        match self.scalar() {
+            Some(Scalar::Str(value)) => {
+                text.push_str(value);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Not part of the API: the value as a scalar the span record can keep
@@ -83,16 +89,6 @@ impl AttributeValue for Scalar<'_> {
             Scalar::Bool(v) => Value::Bool(v),
             Scalar::Str(text) => Value::from(text.to_owned()),
         })
-    }
-
-    fn write_text(&self, text: &mut String) -> bool {
-        match self {
-            Scalar::Str(value) => {
-                text.push_str(value);
-                true
-            }
-            _ => false,
-        }
     }
 
     fn scalar(&self) -> Option<Scalar<'_>> {
@@ -167,11 +163,6 @@ impl AttributeValue for str {
         Some(Value::from(self.to_owned()))
     }
 
-    fn write_text(&self, text: &mut String) -> bool {
-        text.push_str(self);
-        true
-    }
-
     fn scalar(&self) -> Option<Scalar<'_>> {
         Some(Scalar::Str(self))
     }
@@ -182,11 +173,6 @@ impl AttributeValue for String {
         Some(Value::from(self.clone()))
     }
 
-    fn write_text(&self, text: &mut String) -> bool {
-        text.push_str(self);
-        true
-    }
-
     fn scalar(&self) -> Option<Scalar<'_>> {
         Some(Scalar::Str(self))
     }
@@ -195,11 +181,6 @@ impl AttributeValue for String {
 impl AttributeValue for Cow<'_, str> {
     fn to_value(&self) -> Option<Value> {
         Some(Value::from(self.clone().into_owned()))
-    }
-
-    fn write_text(&self, text: &mut String) -> bool {
-        text.push_str(self);
-        true
     }
 
     fn scalar(&self) -> Option<Scalar<'_>> {
@@ -220,11 +201,6 @@ impl AttributeValue for Arc<str> {
 impl AttributeValue for Box<str> {
     fn to_value(&self) -> Option<Value> {
         Some(Value::from(String::from(&**self)))
-    }
-
-    fn write_text(&self, text: &mut String) -> bool {
-        text.push_str(self);
-        true
     }
 
     fn scalar(&self) -> Option<Scalar<'_>> {

@@ -18,8 +18,9 @@
 //! A synchronous span's record is written once, when it opens, into the
 //! thread's `records` buffer; its frame on the stack keeps only the slot.
 //! Ending it stamps the end time in that slot, and when the stack is empty
-//! the whole buffer (a local tree) is handed to the collector by swapping
-//! vectors. The record is never copied on the calling thread: an earlier
+//! the whole buffer (a local tree) is handed to the collector by one copy
+//! into the thread's outbox (see [`crate::collect`] for why the buffer
+//! itself stays here). A record is never moved while open: an earlier
 //! design kept the record in the frame and moved it into a separate buffer
 //! of ended spans, and those moves of a ~200-byte record (push, pop, end)
 //! were most of a span's cost (`BENCHMARKS.md`). fastrace keeps its local
@@ -175,6 +176,9 @@ pub(crate) struct LocalState {
     pub(crate) panic: Option<PanicNote>,
     /// Span ids for the spans opened on this thread's stack.
     pub(crate) span_ids: crate::ids::SpanIdGenerator,
+    /// Where ended records are copied to travel to the collector: `records`
+    /// itself stays on this thread (see [`crate::collect::Outbox`]).
+    outbox: crate::collect::Outbox,
     /// Recorded spans started on this thread since the last hand-off; added
     /// to the process-wide counter at hand-off so starting a span touches no
     /// shared cache line.
@@ -189,6 +193,7 @@ impl LocalState {
             records: Vec::new(),
             panic: None,
             span_ids: crate::ids::SpanIdGenerator::new(),
+            outbox: crate::collect::Outbox::new(),
             started: 0,
         }
     }
@@ -336,7 +341,7 @@ impl LocalState {
             return;
         }
         if self.stack.is_empty() {
-            crate::collect::hand_off(&mut self.records);
+            self.outbox.send(&mut self.records);
         } else {
             self.hand_off_ended();
         }
@@ -365,7 +370,7 @@ impl LocalState {
         }
         debug_assert!(frames.next().is_none(), "frames out of stack order");
         self.records = open;
-        crate::collect::hand_off(&mut ended);
+        self.outbox.send(&mut ended);
     }
 
     /// The innermost span open on this thread, if it is the current span.

@@ -20,8 +20,9 @@
 //! # Why records are copied at hand-off
 //!
 //! A thread's record buffer never leaves it: at hand-off its records are
-//! copied (one `memcpy`) into the thread's [`Outbox`], and the outbox's
-//! buffer is what travels to the collector and comes back emptied. An
+//! copied into the thread's [`Outbox`], in the compact form of
+//! [`crate::batch`], and the outbox's batch is what travels to the
+//! collector and comes back emptied. An
 //! earlier design swapped the record buffer itself for an emptied one, which
 //! saved the copy but made every span write its record into cache lines
 //! last read by the collector on another core: each store missed, and that
@@ -46,6 +47,7 @@ use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 
 use crate::export::ErasedExporter;
 
+use crate::batch::Batch;
 use crate::details::Details;
 use crate::span::SpanRecord;
 
@@ -114,12 +116,14 @@ impl Sink {
 /// hand-offs it holds an emptied buffer from the hub, or nothing yet.
 #[derive(Debug)]
 pub(crate) struct Outbox {
-    batch: Vec<SpanRecord>,
+    batch: Batch,
 }
 
 impl Outbox {
     pub(crate) const fn new() -> Outbox {
-        Outbox { batch: Vec::new() }
+        Outbox {
+            batch: Batch::new(),
+        }
     }
 
     /// Moves a thread's ended spans to their destination, leaving `ended`
@@ -134,7 +138,7 @@ impl Outbox {
                 return;
             }
         }
-        self.batch.append(ended);
+        self.batch.take_all(ended);
         HUB.submit(&mut self.batch);
     }
 }
@@ -173,9 +177,9 @@ struct Queue {
     accepting: bool,
     /// A pipeline has been installed in this process (and may be gone).
     installed_before: bool,
-    batches: Vec<Vec<SpanRecord>>,
+    batches: Vec<Batch>,
     queued: usize,
-    spare: Vec<Vec<SpanRecord>>,
+    spare: Vec<Batch>,
     /// Emptied details boxes, for the threads' pools (boxes: they move
     /// as one pointer, see `crate::details`).
     #[allow(clippy::vec_box)]
@@ -222,7 +226,7 @@ const MAX_SPARE_BUFFERS: usize = 64;
 impl Hub {
     /// Queues `batch` for the collector (or drops it, counted), leaving an
     /// emptied buffer in its place.
-    fn submit(&self, batch: &mut Vec<SpanRecord>) {
+    fn submit(&self, batch: &mut Batch) {
         let count = batch.len();
         let mut queue = lock(&self.queue);
         if !queue.accepting {
@@ -337,7 +341,7 @@ fn finish_shutdown() {
 pub(crate) fn run_collector(exporters: &[Box<dyn ErasedExporter>], config: &BatchConfig) {
     let scope = instrumentation_scope();
     let mut pending: Vec<SpanData> = Vec::with_capacity(config.max_export_batch_size);
-    let mut emptied: Vec<Vec<SpanRecord>> = Vec::new();
+    let mut emptied: Vec<Batch> = Vec::new();
     #[allow(clippy::vec_box)] // boxes are recycled whole, see `crate::details`
     let mut recycled: Vec<Box<Details>> = Vec::new();
     let mut reporter = FailureReporter::default();
@@ -377,7 +381,7 @@ pub(crate) fn run_collector(exporters: &[Box<dyn ErasedExporter>], config: &Batc
             )
         };
         for mut batch in batches {
-            for record in batch.drain(..) {
+            for record in batch.drain() {
                 let span = to_span_data(record, scope, &mut recycled);
                 crate::hooks::on_end(&span);
                 pending.push(span);

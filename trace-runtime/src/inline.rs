@@ -130,6 +130,14 @@ impl InlineAttributes {
         }; INLINE_SLOTS],
     };
 
+    /// Whether no attribute is inline.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.slots
+            .iter()
+            .all(|slot| matches!(slot.value, InlineValue::Empty))
+    }
+
     /// How many attributes are inline.
     pub(crate) fn len(&self) -> usize {
         self.slots

@@ -52,6 +52,7 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 pub mod attributes;
+mod batch;
 mod callsite;
 mod clock;
 mod collect;

@@ -74,7 +74,6 @@ fn report_pipeline(what: &str, before: PipelineStats, after: PipelineStats) {
     );
 }
 
-
 const VARIANTS: &[Variant] = &[
     Variant {
         id: "bare",

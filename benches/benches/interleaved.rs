@@ -21,8 +21,10 @@ use common::Clock;
 use trace_benches::{CHILDREN, VoidExporter};
 use trace_runtime::Pipeline;
 
+// The criterion benches use all of `common` and `workloads`; this file
+// uses the clock and most workloads.
+#[allow(dead_code)]
 mod common;
-// `child_spans` uses every workload helper, this file most of them.
 #[allow(dead_code)]
 mod workloads;
 
@@ -99,7 +101,7 @@ fn main() {
             let _subscriber = variant
                 .dispatch
                 .as_ref()
-                .map(|d| tracing::dispatcher::set_default(d));
+                .map(tracing::dispatcher::set_default);
             let start = clock.now();
             for _ in 0..BLOCK {
                 black_box((variant.run)());
@@ -179,7 +181,10 @@ fn report(variants: &[Variant], rounds: usize, clock: Clock) {
             .zip(&bare.ns_per_child)
             .map(|(t, b)| t - b)
             .collect();
-        println!("\ntraced over bare: +{:.1} ns per child span", median(extra));
+        println!(
+            "\ntraced over bare: +{:.1} ns per child span",
+            median(extra)
+        );
     }
     if let Some(args) = find("traced_args") {
         let extra: Vec<f64> = args

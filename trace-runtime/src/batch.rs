@@ -45,6 +45,13 @@ const HAS_REST: u8 = 1 << 1;
 const SAMPLED: u8 = 1 << 2;
 const PARENT_REMOTE: u8 = 1 << 3;
 const TRACE_RANDOM: u8 = 1 << 4;
+const PARENT_SAMPLED: u8 = 1 << 5;
+
+/// `flag` if `set`, else nothing.
+#[inline]
+fn bit(set: bool, flag: u8) -> u8 {
+    if set { flag } else { 0 }
+}
 
 /// The parts of a record that most spans leave empty.
 #[derive(Debug)]
@@ -85,37 +92,39 @@ impl Batch {
 
     /// Moves all of `records` into the batch, leaving it empty with its capacity.
     pub(crate) fn take_all(&mut self, records: &mut Vec<SpanRecord>) {
-        self.sent.reserve(records.len());
-        for record in records.drain(..) {
-            self.push(record);
-        }
-    }
-
-    #[inline]
-    fn push(&mut self, record: SpanRecord) {
-        let mut flags = u8::from(record.sampled) * SAMPLED
-            | u8::from(record.parent_remote) * PARENT_REMOTE
-            | u8::from(record.trace_random) * TRACE_RANDOM;
-        if self.traces.last() != Some(&record.trace_id) {
-            self.traces.push(record.trace_id);
-            flags |= NEW_TRACE;
-        }
-        if record.scope.is_some() || record.details.is_some() || !record.inline.is_empty() {
-            self.rest.push(Rest {
-                scope: record.scope,
-                details: record.details,
-                inline: record.inline,
-            });
-            flags |= HAS_REST;
-        }
-        self.sent.push(Sent {
-            span_id: record.span_id,
-            parent_span_id: record.parent_span_id,
-            start: record.start,
-            end: record.end,
-            callsite: record.callsite,
-            flags,
-        });
+        let Batch { sent, traces, rest } = self;
+        let mut last_trace = traces.last().copied();
+        // One pass, written as `extend` over a slice so that `sent` is
+        // reserved once and written without a capacity check per span.
+        sent.extend(records.iter_mut().map(|record| {
+            let mut flags = bit(record.sampled, SAMPLED)
+                | bit(record.parent_sampled, PARENT_SAMPLED)
+                | bit(record.parent_remote, PARENT_REMOTE)
+                | bit(record.trace_random, TRACE_RANDOM);
+            if last_trace != Some(record.trace_id) {
+                last_trace = Some(record.trace_id);
+                traces.push(record.trace_id);
+                flags |= NEW_TRACE;
+            }
+            if record.scope.is_some() || record.details.is_some() || !record.inline.is_empty() {
+                rest.push(Rest {
+                    scope: record.scope.take(),
+                    details: record.details.take(),
+                    inline: record.inline,
+                });
+                flags |= HAS_REST;
+            }
+            Sent {
+                span_id: record.span_id,
+                parent_span_id: record.parent_span_id,
+                start: record.start,
+                end: record.end,
+                callsite: record.callsite,
+                flags,
+            }
+        }));
+        // What the records owned has moved to `rest`: this only forgets them.
+        records.clear();
     }
 
     /// Takes the spans out, in the order they were pushed.
@@ -141,6 +150,7 @@ impl Batch {
                 span_id: sent.span_id,
                 parent_span_id: sent.parent_span_id,
                 sampled: sent.flags & SAMPLED != 0,
+                parent_sampled: sent.flags & PARENT_SAMPLED != 0,
                 parent_remote: sent.flags & PARENT_REMOTE != 0,
                 trace_random: sent.flags & TRACE_RANDOM != 0,
                 callsite: sent.callsite,
@@ -168,6 +178,7 @@ mod tests {
             span_id,
             parent_span_id: span_id.wrapping_sub(1),
             sampled: true,
+            parent_sampled: true,
             parent_remote: false,
             trace_random: true,
             callsite: &CALLSITE,
@@ -181,7 +192,11 @@ mod tests {
 
     #[test]
     fn what_every_span_sends_is_48_bytes() {
-        assert!(std::mem::size_of::<Sent>() <= 48, "{}", std::mem::size_of::<Sent>());
+        assert!(
+            std::mem::size_of::<Sent>() <= 48,
+            "{}",
+            std::mem::size_of::<Sent>()
+        );
     }
 
     #[test]
@@ -190,6 +205,7 @@ mod tests {
         first.parent_remote = true;
         let mut second = record(7, 2);
         second.trace_random = false;
+        second.parent_sampled = false;
         second.details().status = opentelemetry::trace::Status::error("boom");
         let mut third = record(9, 3);
         third.record_static(&"n", &5_i64);
@@ -209,8 +225,12 @@ mod tests {
             .collect();
         assert_eq!(ids, [(7, 1, 0), (7, 2, 1), (9, 3, 2), (7, 4, 3)]);
         assert!(out[0].parent_remote && out[0].trace_random && out[0].sampled);
-        assert!(!out[1].parent_remote && !out[1].trace_random);
-        assert_eq!(*out[1].status(), opentelemetry::trace::Status::error("boom"));
+        assert!(out[0].parent_sampled);
+        assert!(!out[1].parent_remote && !out[1].trace_random && !out[1].parent_sampled);
+        assert_eq!(
+            *out[1].status(),
+            opentelemetry::trace::Status::error("boom")
+        );
         assert!(out[0].details.is_none() && out[3].details.is_none());
         assert!(out[2].has_attribute("n") && out[2].scope.is_some());
         assert!(!out[3].has_attribute("n") && out[3].scope.is_none());

@@ -145,12 +145,34 @@ impl Scope {
     }
 }
 
-/// One span open on this thread, and the context to restore when it closes.
+/// One span open on this thread.
+///
+/// When the span closes, the context that was current before it comes
+/// back. Usually that context is the span's parent, and the record already
+/// holds the parent's ids and scope, so the frame saves nothing (copying the
+/// 48-byte [`Current`] in and out of every frame was a measurable part of a
+/// span's cost). Otherwise (a span with an explicit parent or `root`, an
+/// async span polled under another context than the one it started in) the
+/// previous context is pushed on [`LocalState::saved`].
 #[derive(Debug)]
 pub(crate) struct Frame {
     /// Where the span's record is in [`LocalState::records`].
-    slot: usize,
-    pub(crate) previous: Current,
+    slot: u32,
+    /// The previous context is the top of [`LocalState::saved`], not the
+    /// span's parent.
+    saved: bool,
+}
+
+/// Whether `context` is what `record` was started under: its parent's
+/// ids (or no span, for a root) and the same scope.
+#[inline]
+fn is_parent_context(context: &Current, record: &SpanRecord) -> bool {
+    let same_scope = match (&context.scope, &record.scope) {
+        (None, None) => true,
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        _ => false,
+    };
+    same_scope && context.span == record.parent_ids()
 }
 
 /// A panic seen by the panic hook while spans were open on this thread.
@@ -167,6 +189,8 @@ pub(crate) struct PanicNote {
 pub(crate) struct LocalState {
     pub(crate) current: Current,
     pub(crate) stack: Vec<Frame>,
+    /// The contexts to restore for the frames marked `saved`, innermost last.
+    saved: Vec<Current>,
     /// The records of the spans opened or ended on this thread since the
     /// last hand-off: open ones (each referenced by its frame, in stack
     /// order) and ended ones waiting for the collector. A span's record is
@@ -190,6 +214,7 @@ impl LocalState {
         LocalState {
             current: Current::EMPTY,
             stack: Vec::new(),
+            saved: Vec::new(),
             records: Vec::new(),
             panic: None,
             span_ids: crate::ids::SpanIdGenerator::new(),
@@ -207,32 +232,55 @@ impl LocalState {
             scope: record.scope.clone(),
         };
         let previous = std::mem::replace(&mut self.current, current);
-        let slot = self.records.len();
+        let saved = !is_parent_context(&previous, &record);
+        if saved {
+            self.saved.push(previous);
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        // bounded by LOCAL_BATCH_LIMIT plus the open spans
+        let slot = self.records.len() as u32;
         // Written once: the record stays in this slot until it is handed off.
         self.records.push(record);
-        self.stack.push(Frame { slot, previous });
+        self.stack.push(Frame { slot, saved });
         self.stack.len() - 1
+    }
+
+    /// Pops the innermost frame and makes the context that was current
+    /// before it current again. Returns its slot.
+    #[inline]
+    fn pop(&mut self) -> Option<usize> {
+        let frame = self.stack.pop()?;
+        let slot = frame.slot as usize;
+        self.current = match frame.saved {
+            true => self.saved.pop().unwrap_or_default(),
+            false => self
+                .records
+                .get(slot)
+                .map(SpanRecord::parent_context)
+                .unwrap_or_default(),
+        };
+        Some(slot)
     }
 
     /// The record of the innermost open span (the one [`push`](Self::push) just added).
     #[inline]
     pub(crate) fn top_record(&mut self) -> Option<&mut SpanRecord> {
         let slot = self.stack.last()?.slot;
-        self.records.get_mut(slot)
+        self.records.get_mut(slot as usize)
     }
 
     /// The record of the span open at `depth`.
     #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     pub(crate) fn record_at(&mut self, depth: usize) -> Option<&mut SpanRecord> {
         let slot = self.stack.get(depth)?.slot;
-        self.records.get_mut(slot)
+        self.records.get_mut(slot as usize)
     }
 
     /// The id of the span open at `depth`.
     #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     pub(crate) fn span_id_at(&self, depth: usize) -> Option<u64> {
         let slot = self.stack.get(depth)?.slot;
-        self.records.get(slot).map(|record| record.span_id)
+        self.records.get(slot as usize).map(|record| record.span_id)
     }
 
     /// Ends the span at `depth` in place and restores the context that was
@@ -248,47 +296,43 @@ impl LocalState {
                 return;
             }
         }
-        let Some(frame) = self.stack.pop() else {
+        let Some(slot) = self.pop() else {
             return;
         };
-        self.current = frame.previous;
-        if panicking && let Some(record) = self.records.get_mut(frame.slot) {
+        if panicking && let Some(record) = self.records.get_mut(slot) {
             crate::status::mark_panicked(record, self.panic.as_ref());
         }
-        self.finish(frame.slot);
+        self.finish(slot);
         self.after_end();
     }
 
     /// Removes the span at `depth` from the stack without ending it and
     /// restores the context that was current before it: an async span
-    /// leaving the thread between two polls. Returns its record and the
-    /// context it had set.
-    pub(crate) fn take(&mut self, depth: usize) -> Option<(SpanRecord, Current)> {
+    /// leaving the thread between two polls. Returns its record.
+    pub(crate) fn take(&mut self, depth: usize) -> Option<SpanRecord> {
         self.close_above(depth);
         if self.stack.len() != depth + 1 {
             return None;
         }
-        let frame = self.stack.pop()?;
-        let own = std::mem::replace(&mut self.current, frame.previous);
+        let slot = self.pop()?;
         // Every record after the slot is an ended one (open records are in
         // stack order and this was the top), so moving the last record into
         // the slot keeps the frames' slots valid.
-        let record = self.records.swap_remove(frame.slot);
+        let record = self.records.swap_remove(slot);
         if self.stack.is_empty() {
             self.hand_off();
         }
-        Some((record, own))
+        Some(record)
     }
 
     /// Ends the spans left open above `depth`, innermost first.
     #[cold]
     fn close_above(&mut self, depth: usize) {
         while self.stack.len() > depth + 1 {
-            let Some(stray) = self.stack.pop() else {
+            let Some(slot) = self.pop() else {
                 return;
             };
-            self.current = stray.previous;
-            self.finish(stray.slot);
+            self.finish(slot);
         }
     }
 
@@ -360,9 +404,11 @@ impl LocalState {
         let mut ended = Vec::with_capacity(records.len());
         let mut frames = self.stack.iter_mut().peekable();
         for (slot, record) in records.into_iter().enumerate() {
-            match frames.next_if(|frame| frame.slot == slot) {
+            match frames.next_if(|frame| frame.slot as usize == slot) {
                 Some(frame) => {
-                    frame.slot = open.len();
+                    #[allow(clippy::cast_possible_truncation)] // as in `push`
+                    let open_slot = open.len() as u32;
+                    frame.slot = open_slot;
                     open.push(record);
                 }
                 None => ended.push(record),
@@ -385,7 +431,7 @@ impl Drop for LocalState {
     fn drop(&mut self) {
         // A thread is exiting: nothing ended here may be lost.
         while let Some(frame) = self.stack.pop() {
-            self.finish(frame.slot);
+            self.finish(frame.slot as usize);
         }
         self.hand_off();
     }

@@ -85,7 +85,7 @@ impl PollScope<'_> {
         context::with_local(|local| {
             if ready {
                 local.close(self.depth, false);
-            } else if let Some((record, _)) = local.take(self.depth) {
+            } else if let Some(record) = local.take(self.depth) {
                 *slot = Some(OpenSpan { record });
             }
         });

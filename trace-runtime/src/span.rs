@@ -37,6 +37,10 @@ pub(crate) struct SpanRecord {
     /// Zero when the span is a root.
     pub(crate) parent_span_id: u64,
     pub(crate) sampled: bool,
+    /// The parent was sampled (false for a root): with the parent's other
+    /// ids, which the record keeps anyway, it lets the context that was
+    /// current before the span be restored from the record alone.
+    pub(crate) parent_sampled: bool,
     pub(crate) parent_remote: bool,
     /// The trace id is random (W3C level 2), which all ids this crate makes are.
     pub(crate) trace_random: bool,
@@ -127,6 +131,27 @@ impl SpanRecord {
         self.inline.has(key) || self.details.as_ref().is_some_and(|d| d.has(key))
     }
 
+    /// The ids of the span's parent, as they were current when it started
+    /// (`None` for a root).
+    #[inline]
+    pub(crate) fn parent_ids(&self) -> Option<SpanIds> {
+        (self.parent_span_id != 0).then_some(SpanIds {
+            trace_id: self.trace_id,
+            span_id: self.parent_span_id,
+            sampled: self.parent_sampled,
+            remote: self.parent_remote,
+            random: self.trace_random,
+        })
+    }
+
+    /// The context the span was started under: its parent and its scope.
+    pub(crate) fn parent_context(&self) -> Current {
+        Current {
+            span: self.parent_ids(),
+            scope: self.scope.clone(),
+        }
+    }
+
     pub(crate) fn ids(&self) -> SpanIds {
         SpanIds {
             trace_id: self.trace_id,
@@ -151,6 +176,7 @@ pub(crate) struct OpenSpan {
 struct Decision {
     trace_id: u128,
     parent_span_id: u64,
+    parent_sampled: bool,
     parent_remote: bool,
     trace_random: bool,
     sampled: bool,
@@ -170,6 +196,7 @@ fn decide(parent: &Current) -> Option<Decision> {
                 return Some(Decision {
                     trace_id: p.trace_id,
                     parent_span_id: p.span_id,
+                    parent_sampled: p.sampled,
                     parent_remote: p.remote,
                     trace_random: p.random,
                     sampled: p.sampled,
@@ -201,6 +228,7 @@ fn decide_by_sampler(parent: &Current) -> Option<Decision> {
         Some(p) => Decision {
             trace_id: p.trace_id,
             parent_span_id: p.span_id,
+            parent_sampled: p.sampled,
             parent_remote: p.remote,
             trace_random: p.random,
             sampled: decider.sample(Some(p.sampled), p.trace_id),
@@ -210,6 +238,7 @@ fn decide_by_sampler(parent: &Current) -> Option<Decision> {
             Decision {
                 trace_id,
                 parent_span_id: 0,
+                parent_sampled: false,
                 parent_remote: false,
                 trace_random: true,
                 sampled: decider.sample(None, trace_id),
@@ -233,6 +262,7 @@ impl SpanRecord {
             span_id,
             parent_span_id: decision.parent_span_id,
             sampled: decision.sampled,
+            parent_sampled: decision.parent_sampled,
             parent_remote: decision.parent_remote,
             trace_random: decision.trace_random,
             callsite,

@@ -147,7 +147,7 @@ impl Bridged {
             && owner == thread
         {
             self.place = match self.is_at(local, depth).then(|| local.take(depth)) {
-                Some(Some((record, _))) => Place::Idle(record),
+                Some(Some(record)) => Place::Idle(record),
                 // Closed as a stray by a span below it that ended first.
                 _ => Place::Ended,
             };

@@ -15,7 +15,6 @@
 //! `INTERLEAVED_ROUNDS` sets the number of rounds (default 300).
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use common::Clock;
 use trace_benches::{CHILDREN, VoidExporter};
@@ -77,20 +76,7 @@ fn main() {
             ..variant("tracing_otel", tracing_otel::parent)
         },
     ];
-    // Drains the queue without sleeping: a thread that blocks in `flush`
-    // leaves its core idle, and the next variant then starts on a core the
-    // hypervisor may have given away (in one run, every variant, fastrace
-    // included, measured a third slower that way).
-    let drain = || {
-        pipeline.flush(Duration::ZERO); // asks for the partial batch, does not wait
-        loop {
-            let stats = pipeline.stats();
-            if stats.exported + stats.dropped >= stats.ended {
-                break;
-            }
-            std::hint::spin_loop();
-        }
-    };
+    let drain = || trace_benches::drain_spinning(&pipeline);
 
     // Warm-up: one round, not kept.
     for round in 0..=rounds {

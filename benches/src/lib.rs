@@ -9,6 +9,8 @@
 //!   all from the same run.
 //! - [`process_cpu_for`]: a criterion `iter_custom` measurement of the CPU
 //!   time of the whole process, for costs that include background threads.
+//! - [`drain_spinning`]: waits for the pipeline's collector without
+//!   letting the measuring thread's core go idle.
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -217,4 +219,28 @@ pub fn print_summary(
     }
     println!("{out}");
     out
+}
+
+/// Waits, spinning, until the collector has exported or dropped every span
+/// that ended so far: the untimed pause between two timed blocks of a
+/// benchmark whose collector must keep up.
+///
+/// `Pipeline::flush` would sleep on a condition variable instead, and a
+/// thread that sleeps leaves its (virtual) core idle: on the machine of
+/// `BENCHMARKS.md` the block timed right after such a pause ran about a
+/// third slower, for every variant (fastrace included, when it followed
+/// one). The variants without a pipeline never pause, so the ones with a
+/// pipeline must not sleep either for the comparison to be fair. Not for
+/// the CPU-time-of-all-threads figures: there the spinning would count.
+pub fn drain_spinning(pipeline: &trace_runtime::Pipeline) {
+    // A zero timeout asks the collector to take the partial batch too,
+    // and returns at once.
+    pipeline.flush(Duration::ZERO);
+    loop {
+        let stats = pipeline.stats();
+        if stats.exported + stats.dropped >= stats.ended {
+            return;
+        }
+        std::hint::spin_loop();
+    }
 }

@@ -167,12 +167,17 @@ pub(crate) struct Frame {
 /// ids (or no span, for a root) and the same scope.
 #[inline]
 fn is_parent_context(context: &Current, record: &SpanRecord) -> bool {
-    let same_scope = match (&context.scope, &record.scope) {
+    same_scope(context.scope.as_ref(), record.scope.as_ref()) && context.span == record.parent_ids()
+}
+
+/// Whether two scopes are the same one (or both none).
+#[inline]
+fn same_scope(a: Option<&Arc<Scope>>, b: Option<&Arc<Scope>>) -> bool {
+    match (a, b) {
         (None, None) => true,
         (Some(a), Some(b)) => Arc::ptr_eq(a, b),
         _ => false,
-    };
-    same_scope && context.span == record.parent_ids()
+    }
 }
 
 /// A panic seen by the panic hook while spans were open on this thread.
@@ -225,17 +230,30 @@ impl LocalState {
 
     /// Makes `record` the innermost open span and the current context.
     /// Returns its depth, which identifies it when it is closed or taken back.
-    #[inline(always)] // so the caller's record is built straight into the buffer
+    #[inline]
     pub(crate) fn push(&mut self, record: SpanRecord) -> usize {
-        let current = Current {
-            span: Some(record.ids()),
-            scope: record.scope.clone(),
-        };
-        let previous = std::mem::replace(&mut self.current, current);
-        let saved = !is_parent_context(&previous, &record);
+        let saved = !is_parent_context(&self.current, &record);
+        self.push_frame(record, saved)
+    }
+
+    /// [`push`](Self::push) for a caller that knows whether the current
+    /// context is `record`'s parent context (`saved` is false then): the
+    /// synchronous hot path, which started the record under it.
+    #[inline(always)] // so the caller's record is built straight into the buffer
+    pub(crate) fn push_frame(&mut self, record: SpanRecord, saved: bool) -> usize {
         if saved {
+            let previous = std::mem::replace(
+                &mut self.current,
+                Current {
+                    span: None,
+                    scope: record.scope.clone(),
+                },
+            );
             self.saved.push(previous);
         }
+        // The current scope is the record's now (the same `Arc`, or none):
+        // only the span changes, and no reference count is touched.
+        self.current.span = Some(record.ids());
         #[allow(clippy::cast_possible_truncation)]
         // bounded by LOCAL_BATCH_LIMIT plus the open spans
         let slot = self.records.len() as u32;
@@ -251,14 +269,18 @@ impl LocalState {
     fn pop(&mut self) -> Option<usize> {
         let frame = self.stack.pop()?;
         let slot = frame.slot as usize;
-        self.current = match frame.saved {
-            true => self.saved.pop().unwrap_or_default(),
-            false => self
-                .records
-                .get(slot)
-                .map(SpanRecord::parent_context)
-                .unwrap_or_default(),
-        };
+        if frame.saved {
+            self.current = self.saved.pop().unwrap_or_default();
+        } else if let Some(record) = self.records.get(slot) {
+            self.current.span = record.parent_ids();
+            // The scope is still the record's unless something left the
+            // context changed under the span (a leaked guard).
+            if !same_scope(self.current.scope.as_ref(), record.scope.as_ref()) {
+                self.current.scope.clone_from(&record.scope);
+            }
+        } else {
+            self.current = Current::EMPTY;
+        }
         Some(slot)
     }
 

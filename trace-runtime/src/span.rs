@@ -144,14 +144,6 @@ impl SpanRecord {
         })
     }
 
-    /// The context the span was started under: its parent and its scope.
-    pub(crate) fn parent_context(&self) -> Current {
-        Current {
-            span: self.parent_ids(),
-            scope: self.scope.clone(),
-        }
-    }
-
     pub(crate) fn ids(&self) -> SpanIds {
         SpanIds {
             trace_id: self.trace_id,
@@ -303,14 +295,28 @@ fn push_under(
     parent: Option<&Current>,
     callsite: &'static Callsite,
 ) -> Option<usize> {
-    let parent = parent.unwrap_or(&local.current);
-    let decision = decide(parent)?;
-    let scope = parent.scope.clone();
-    local.started += u64::from(decision.sampled);
-    let span_id = local.span_ids.next();
-    let depth = local.push(SpanRecord::start(decision, callsite, scope, span_id));
-    if decision.sampled
-        && crate::hooks::active()
+    let (depth, sampled) = match parent {
+        None => {
+            let decision = decide(&local.current)?;
+            let scope = local.current.scope.clone();
+            // Started under the current context, which is its parent
+            // context, unless the parent came from the OpenTelemetry API.
+            let saved = local.current.span.is_none() && decision.parent_span_id != 0;
+            local.started += u64::from(decision.sampled);
+            let span_id = local.span_ids.next();
+            let record = SpanRecord::start(decision, callsite, scope, span_id);
+            (local.push_frame(record, saved), decision.sampled)
+        }
+        Some(parent) => {
+            let decision = decide(parent)?;
+            local.started += u64::from(decision.sampled);
+            let span_id = local.span_ids.next();
+            let record = SpanRecord::start(decision, callsite, parent.scope.clone(), span_id);
+            (local.push(record), decision.sampled)
+        }
+    };
+    if crate::hooks::active()
+        && sampled
         && let Some(record) = local.top_record()
     {
         crate::hooks::run_on_start(record);

@@ -128,15 +128,23 @@ fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// The median over rounds of `a / b`, each ratio taken within one round.
-fn median_ratio(a: &Variant, b: &Variant) -> f64 {
+/// The median over rounds of `op(a, b)`, each taken within one round.
+fn median_per_round(a: &Variant, b: &Variant, op: fn(f64, f64) -> f64) -> f64 {
     median(
         a.ns_per_child
             .iter()
             .zip(&b.ns_per_child)
-            .map(|(a, b)| a / b)
+            .map(|(a, b)| op(*a, *b))
             .collect(),
     )
+}
+
+fn median_ratio(a: &Variant, b: &Variant) -> f64 {
+    median_per_round(a, b, |a, b| a / b)
+}
+
+fn median_difference(a: &Variant, b: &Variant) -> f64 {
+    median_per_round(a, b, |a, b| a - b)
 }
 
 fn report(variants: &[Variant], rounds: usize, clock: Clock) {
@@ -161,27 +169,13 @@ fn report(variants: &[Variant], rounds: usize, clock: Clock) {
         );
     }
     if let Some(bare) = find("bare") {
-        let extra: Vec<f64> = traced
-            .ns_per_child
-            .iter()
-            .zip(&bare.ns_per_child)
-            .map(|(t, b)| t - b)
-            .collect();
-        println!(
-            "\ntraced over bare: +{:.1} ns per child span",
-            median(extra)
-        );
+        let extra = median_difference(traced, bare);
+        println!("\ntraced over bare: +{extra:.1} ns per child span");
     }
     if let Some(args) = find("traced_args") {
-        let extra: Vec<f64> = args
-            .ns_per_child
-            .iter()
-            .zip(&traced.ns_per_child)
-            .map(|(a, t)| a - t)
-            .collect();
+        let extra = median_difference(args, traced);
         println!(
-            "traced_args over traced: +{:.1} ns per child span (one i64 argument, one &str attribute)",
-            median(extra)
+            "traced_args over traced: +{extra:.1} ns per child span (one i64 argument, one &str attribute)"
         );
     }
 }

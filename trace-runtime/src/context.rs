@@ -151,9 +151,10 @@ impl Scope {
 /// back. Usually that context is the span's parent, and the record already
 /// holds the parent's ids and scope, so the frame saves nothing (copying the
 /// 48-byte [`Current`] in and out of every frame was a measurable part of a
-/// span's cost). Otherwise (a span with an explicit parent or `root`, an
-/// async span polled under another context than the one it started in) the
-/// previous context is pushed on [`LocalState::saved`].
+/// span's cost). Otherwise (a span with an explicit parent or `root`, a
+/// parent that came from the OpenTelemetry API, an async span polled under
+/// another context than the one it started in) the previous context is
+/// pushed on [`LocalState::saved`].
 #[derive(Debug)]
 pub(crate) struct Frame {
     /// Where the span's record is in [`LocalState::records`].
@@ -239,7 +240,7 @@ impl LocalState {
     /// [`push`](Self::push) for a caller that knows whether the current
     /// context is `record`'s parent context (`saved` is false then): the
     /// synchronous hot path, which started the record under it.
-    #[inline(always)] // so the caller's record is built straight into the buffer
+    #[inline(always)] // part of the synchronous hot path (`span::push_under`)
     pub(crate) fn push_frame(&mut self, record: SpanRecord, saved: bool) -> usize {
         if saved {
             let previous = std::mem::replace(

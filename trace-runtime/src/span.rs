@@ -295,26 +295,26 @@ fn push_under(
     parent: Option<&Current>,
     callsite: &'static Callsite,
 ) -> Option<usize> {
-    let (depth, sampled) = match parent {
+    // `saved`: `None` when the caller chose the parent, so whether the
+    // current context is the span's parent context must be looked at.
+    let (decision, scope, saved) = match parent {
         None => {
             let decision = decide(&local.current)?;
-            let scope = local.current.scope.clone();
             // Started under the current context, which is its parent
             // context, unless the parent came from the OpenTelemetry API.
             let saved = local.current.span.is_none() && decision.parent_span_id != 0;
-            local.started += u64::from(decision.sampled);
-            let span_id = local.span_ids.next();
-            let record = SpanRecord::start(decision, callsite, scope, span_id);
-            (local.push_frame(record, saved), decision.sampled)
+            (decision, local.current.scope.clone(), Some(saved))
         }
-        Some(parent) => {
-            let decision = decide(parent)?;
-            local.started += u64::from(decision.sampled);
-            let span_id = local.span_ids.next();
-            let record = SpanRecord::start(decision, callsite, parent.scope.clone(), span_id);
-            (local.push(record), decision.sampled)
-        }
+        Some(parent) => (decide(parent)?, parent.scope.clone(), None),
     };
+    local.started += u64::from(decision.sampled);
+    let span_id = local.span_ids.next();
+    let record = SpanRecord::start(decision, callsite, scope, span_id);
+    let depth = match saved {
+        Some(saved) => local.push_frame(record, saved),
+        None => local.push(record),
+    };
+    let sampled = decision.sampled;
     if crate::hooks::active()
         && sampled
         && let Some(record) = local.top_record()

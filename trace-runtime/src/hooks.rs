@@ -13,13 +13,14 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, RwLock};
 
 use opentelemetry::KeyValue;
 use opentelemetry::trace::{SpanId, SpanKind, TraceId};
 use opentelemetry_sdk::trace::SpanData;
 
-use crate::span::SpanRecord;
+use crate::lock;
+use crate::record::SpanRecord;
 
 /// Runs when spans start and end. Register with
 /// [`PipelineBuilder::with_hook`](crate::PipelineBuilder::with_hook).
@@ -126,12 +127,12 @@ pub fn hook_panics() -> u64 {
 /// Installs the pipeline's hooks (an empty list uninstalls them).
 pub(crate) fn install(hooks: Vec<Arc<dyn SpanHook>>) {
     let active = !hooks.is_empty();
-    *HOOKS.write().unwrap_or_else(PoisonError::into_inner) = active.then(|| hooks.into());
+    *lock::write(&HOOKS) = active.then(|| hooks.into());
     ACTIVE.store(active, Ordering::Release);
 }
 
 fn installed() -> Option<Hooks> {
-    HOOKS.read().unwrap_or_else(PoisonError::into_inner).clone()
+    lock::read(&HOOKS).clone()
 }
 
 /// Whether any hook is installed.

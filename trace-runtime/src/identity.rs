@@ -1,10 +1,9 @@
 //! Identity: attributes stamped onto every span started inside a scope,
 //! without the scope being a span itself.
 //!
-//! The model is the Go component framework in the seeds. Its subscription
-//! handler held one span open for the life of the process, so every message
-//! became a child of it and the trace grew until the backend dropped it.
-//! The fix keeps no long-lived span. Each message's span is a root, and the
+//! A component that holds one span open for the life of the process (around
+//! its subscription loop, say) makes every message a child of it, and the
+//! trace grows until the backend drops it. The fix keeps no long-lived span. Each message's span is a root, and the
 //! component's identity (`component.name`, deployment ids, anything the
 //! user names) travels in the context and is stamped onto every span, so a
 //! backend can still find "all spans of this component".
@@ -30,8 +29,9 @@ use std::sync::Arc;
 
 use opentelemetry::KeyValue;
 
-use crate::context::{self, Current, Scope};
+use crate::local::{Current, state};
 use crate::propagation::{FutureExt, InContext, PropagatedContext};
+use crate::record::Scope;
 
 /// How a nested identity combines with the one around it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,8 +87,8 @@ impl Identity {
 
     /// Runs `f` inside this identity's scope.
     pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _entered = context::enter(
-            self.context_from(&context::with_local(|l| l.current.clone()).unwrap_or_default()),
+        let _entered = state::enter(
+            self.context_from(&state::with_local(|l| l.current.clone()).unwrap_or_default()),
         );
         f()
     }
@@ -103,7 +103,7 @@ impl Identity {
     /// futures_executor::block_on(worker.instrument(consume()));
     /// ```
     pub fn instrument<F: Future>(&self, future: F) -> InContext<F> {
-        let here = crate::propagate_context();
+        let here = crate::local::propagate_context();
         future.in_context(self.handle_from(&here))
     }
 
@@ -172,7 +172,7 @@ pub fn with_identity_replaced<R>(
 /// assert!(current_identity().is_empty());
 /// ```
 pub fn current_identity() -> Vec<KeyValue> {
-    context::with_local(|l| {
+    state::with_local(|l| {
         l.current
             .scope
             .as_ref()

@@ -27,55 +27,60 @@
 //! ```
 //!
 //! # Where things live
+//!
+//! The crate rests on two threads. The **calling thread** records: it opens
+//! a span, makes it current, stamps its end and, when no span is open any
+//! more, hands the finished records off in one batch. The **collector
+//! thread** builds OpenTelemetry `SpanData` from them and exports. The
+//! folders follow that split, and dependencies point one way: `record` is
+//! data both threads share, `local` never waits for `collector`, and
+//! `collector` never imports `local` or `pipeline`.
+//!
+//! ```text
+//!            pipeline ─────────────────────────┐   (installs and stops everything)
+//!               │                              │
+//!  propagation, identity, tracing_layer,       │
+//!  testing, __private (the API around)         │
+//!               │                              ▼
+//!             local ──── outbox ────►      collector ───► export (otlp, console)
+//!  (calling thread)                    (collector thread)
+//!               │                              │
+//!               └──────────► record ◄──────────┘
+//!                              │
+//!                          attributes
+//! ```
+//!
 //! | module | owns |
 //! |---|---|
-//! | `span` | the span record and the guard that ends it |
-//! | `context` | the per-thread current context and span stack |
-//! | `future` | the instrumented future for async spans |
-//! | [`attributes`] | attribute values ([`AttributeValue`]) and the limits |
-//! | `current_span` | [`add_attribute`], [`record_event`], [`record_error`], [`with_span`], ids |
-//! | `status` | `Err`, panic and cancellation → span status ([`CANCELLED_ATTRIBUTE`]) |
-//! | `collect` | hand-off of ended spans to the collector thread, conversion to `SpanData` |
-//! | [`propagation`] | hand-off across threads, tasks ([`thread`], `tokio`) and processes (W3C carriers) |
+//! | `record/` | what a span is on the calling thread: record, ids, clock, callsite, inline attributes, details, scope |
+//! | `local/` | the calling thread: context and span stack, sync guard, instrumented future, `Err`/panic/cancel, the current-span API ([`add_attribute`], [`record_event`], [`with_span`], ...), sampling decision, [`PropagatedContext`], the outbox |
+//! | `collector/` | the collector thread: batches, the hub, the worker loop, conversion to `SpanData`, the erased exporter |
+//! | `export/` | exporters: OTLP ([`OtlpProtocol`]) and [`ConsoleExporter`] |
+//! | `pipeline/` | [`Pipeline`], [`PipelineBuilder`], [`init`], settings from code and the `OTEL_*` environment, Resource, [`SpanLimits`], [`PipelineStats`] |
+//! | [`attributes`] | attribute values ([`AttributeValue`]) and the limits in force |
+//! | [`propagation`] | carriers: W3C `traceparent`/`tracestate`, baggage, [`inject`]/[`extract`] |
+//! | [`thread`], `tokio` | spawning with the current context |
 //! | [`identity`] | attributes stamped on every span of a scope (components) |
 //! | [`hooks`] | [`SpanHook`](hooks::SpanHook): code run as spans start and end |
-//! | `interop` | the OpenTelemetry API's context, both ways |
-//! | `export` | [`Pipeline`]: exporters, sampler, resource, shutdown |
-//! | `config` | the `OTEL_*` environment read into settings ([`init`], [`TracesExporter`]) |
-//! | `resource` | the Resource: `service.name`, [`process_nonce`] as `service.instance.id`, host, pid |
-//! | `otlp` | OTLP over HTTP/protobuf (feature `otlp-http`, default) and gRPC (`otlp-grpc`) ([`OtlpProtocol`]) |
-//! | `limits` | [`SpanLimits`] from the environment or code, handed to `attributes` at install |
-//! | `console` | [`ConsoleExporter`]: traces as trees on the terminal |
 //! | `tracing_layer` | `tracing` spans and events in our traces, our ids in its logs (feature `tracing`) |
 //! | [`testing`] | span capture for tests (feature `testing`) |
+//! | `error` | [`PipelineError`], the error users handle |
+//! | `__private` | what `#[traced]` expands to (not a public API) |
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 pub mod attributes;
-mod batch;
-mod callsite;
-mod clock;
-mod collect;
-mod config;
-mod console;
-mod context;
-mod current_span;
-mod details;
+mod collector;
+mod error;
 mod export;
-mod future;
 pub mod hooks;
 pub mod identity;
-mod ids;
-mod inline;
-mod interop;
-mod limits;
-mod otlp;
-mod resource;
-mod sampler;
-mod span;
-mod status;
-
+mod local;
+mod lock;
+mod pipeline;
 pub mod propagation;
+mod record;
 pub mod thread;
 #[cfg(feature = "tokio")]
 pub mod tokio;
@@ -92,24 +97,19 @@ pub mod __private;
 pub use trace_macros::traced;
 
 pub use attributes::AttributeValue;
-pub use config::TracesExporter;
-pub use console::ConsoleExporter;
-pub use current_span::{
-    add_attribute, add_attributes, current_span_id, current_trace_id, in_span, record_error,
-    record_event, set_status, with_span,
-};
-pub use export::init;
-pub use export::{Pipeline, PipelineBuilder, PipelineError, PipelineStats};
+pub use error::PipelineError;
+pub use export::{ConsoleExporter, OtlpProtocol};
 pub use identity::{current_identity, with_identity, with_identity_replaced};
-pub use interop::current_otel_context;
-pub use limits::SpanLimits;
-pub use otlp::OtlpProtocol;
-pub use propagation::{
-    PropagatedContext, extract, inject, inject_context, propagate_context, with_propagated_context,
+pub use local::{
+    CANCELLED_ATTRIBUTE, PropagatedContext, add_attribute, add_attributes, current_otel_context,
+    current_span_id, current_trace_id, in_span, propagate_context, record_error, record_event,
+    set_status, with_propagated_context, with_span,
 };
-pub use resource::process_nonce;
-pub use sampler::Sampler;
-pub use status::CANCELLED_ATTRIBUTE;
+pub use pipeline::{
+    Pipeline, PipelineBuilder, PipelineStats, SpanLimits, TracesExporter, init, process_nonce,
+};
+pub use propagation::{extract, inject, inject_context};
+pub use record::Sampler;
 #[cfg(feature = "tracing")]
 pub use tracing_layer::{TracingLayer, WithTraceIds};
 

@@ -25,16 +25,17 @@
 use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use opentelemetry::trace::SpanId;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
-use crate::collect::{self, Sink};
-use crate::context::{self, Current, Scope};
-use crate::sampler::{Decider, Sampler};
+use crate::collector;
+use crate::local::{self, Current, gate, state};
+use crate::lock::lock;
+use crate::record::{Decider, Sampler, Scope, Sink};
 
 /// Runs `f` and returns the spans it recorded, with every trace sampled.
 pub fn capture<R>(f: impl FnOnce() -> R) -> Spans {
@@ -91,7 +92,7 @@ pub async fn capture_future<F: Future>(future: F) -> (F::Output, Spans) {
 /// assert_eq!(trace_runtime::testing::open_spans(), 0);
 /// ```
 pub fn open_spans() -> usize {
-    context::with_local(|local| local.stack.len()).unwrap_or(0)
+    state::with_local(|local| local.stack.len()).unwrap_or(0)
 }
 
 struct Capture {
@@ -107,7 +108,7 @@ impl Capture {
             sampler: Some(sampler),
             ..Scope::default()
         });
-        collect::open_gate();
+        gate::open();
         Capture { sink, scope }
     }
 
@@ -119,20 +120,20 @@ impl Capture {
     }
 
     fn run<R>(self, f: impl FnOnce() -> R) -> (R, Spans) {
-        let entered = context::enter(self.context());
+        let entered = state::enter(self.context());
         let value = f();
         drop(entered);
         (value, self.finish())
     }
 
     fn finish(self) -> Spans {
-        context::with_local(context::LocalState::hand_off);
-        let scope = collect::instrumentation_scope();
+        local::hand_off_this_thread();
+        let scope = collector::instrumentation_scope();
         let mut spans: Vec<SpanData> = self
             .sink
             .take()
             .into_iter()
-            .map(|record| collect::to_span_data(record, scope, &mut Vec::new()))
+            .map(|record| collector::to_span_data(record, scope, &mut Vec::new()))
             .collect();
         spans.sort_by_key(|s| s.start_time);
         Spans(spans)
@@ -141,7 +142,7 @@ impl Capture {
 
 impl Drop for Capture {
     fn drop(&mut self) {
-        collect::close_gate();
+        gate::close();
     }
 }
 
@@ -154,7 +155,7 @@ struct InScope<'a, F: Future> {
 impl<F: Future> Future for InScope<'_, F> {
     type Output = F::Output;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let _entered = context::enter(self.context.clone());
+        let _entered = state::enter(self.context.clone());
         self.inner.as_mut().poll(cx)
     }
 }
@@ -308,19 +309,14 @@ pub struct InMemoryExporter {
 impl InMemoryExporter {
     /// A copy of the spans received so far, ordered by start time.
     pub fn spans(&self) -> Spans {
-        let mut spans = self
-            .spans
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let mut spans = lock(&self.spans).clone();
         spans.sort_by_key(|s| s.start_time);
         Spans(spans)
     }
 
     /// Removes and returns the spans received so far.
     pub fn take(&self) -> Spans {
-        let mut spans =
-            std::mem::take(&mut *self.spans.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut spans = std::mem::take(&mut *lock(&self.spans));
         spans.sort_by_key(|s| s.start_time);
         Spans(spans)
     }
@@ -328,10 +324,7 @@ impl InMemoryExporter {
 
 impl SpanExporter for InMemoryExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.spans
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend(batch);
+        lock(&self.spans).extend(batch);
         Ok(())
     }
 }

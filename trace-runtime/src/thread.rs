@@ -20,5 +20,5 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    std::thread::spawn(crate::propagate_context().wrap(f))
+    std::thread::spawn(crate::local::propagate_context().wrap(f))
 }

@@ -23,7 +23,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    ::tokio::spawn(future.in_context(crate::propagate_context()))
+    ::tokio::spawn(future.in_context(crate::local::propagate_context()))
 }
 
 /// Runs `f` on tokio's blocking pool under the current context, like
@@ -39,5 +39,5 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    ::tokio::task::spawn_blocking(crate::propagate_context().wrap(f))
+    ::tokio::task::spawn_blocking(crate::local::propagate_context().wrap(f))
 }

@@ -123,15 +123,6 @@ pub(crate) fn parse_tracestate(values: &[&str]) -> Option<String> {
     Some(header)
 }
 
-/// The OpenTelemetry form of a normalized `tracestate`, for exported spans.
-/// Keys the API crate refuses make it empty there (propagation is unaffected).
-pub(crate) fn to_otel_trace_state(header: &str) -> opentelemetry::trace::TraceState {
-    if header.is_empty() {
-        return opentelemetry::trace::TraceState::NONE;
-    }
-    header.parse().unwrap_or_default()
-}
-
 fn is_key_char(b: u8) -> bool {
     b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'*' | b'/')
 }

@@ -27,8 +27,10 @@
 
 use std::sync::Arc;
 
-use crate::context::{Current, LocalState, Scope, SpanIds};
-use crate::span::{OpenSpan, SpanRecord};
+use crate::local::start::OpenSpan;
+use crate::local::{Current, LocalState};
+use crate::record::SpanRecord;
+use crate::record::{Scope, SpanIds};
 
 use super::callsites::Kinds;
 
@@ -177,7 +179,7 @@ impl Bridged {
         if let Place::Idle(_) = self.place
             && let Place::Idle(record) = std::mem::replace(&mut self.place, Place::Ended)
         {
-            crate::context::with_local(|local| local.end(record));
+            crate::local::state::with_local(|local| local.end(record));
         }
     }
 }

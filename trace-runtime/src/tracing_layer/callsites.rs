@@ -17,12 +17,13 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use opentelemetry::trace::SpanKind;
 use tracing_core::Metadata;
 
-use crate::callsite::{Callsite, StaticAttribute, StaticValue};
+use crate::lock::lock;
+use crate::record::{Callsite, StaticAttribute, StaticValue};
 
 /// The callsites of one `tracing` callsite, one per span kind.
 #[derive(Debug)]
@@ -133,7 +134,7 @@ pub(super) fn kinds(metadata: &'static Metadata<'static>) -> &'static Kinds {
 
 #[cold]
 fn shared(metadata: &'static Metadata<'static>, address: usize) -> &'static Kinds {
-    let mut all = ALL.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut all = lock(&ALL);
     all.get_or_insert_with(ByAddress::default)
         .entry(address)
         .or_insert_with(|| Box::leak(Box::new(Kinds::new(metadata))))

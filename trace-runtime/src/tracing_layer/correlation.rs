@@ -23,7 +23,8 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::bridged::Bridged;
-use crate::context::{self, SpanIds};
+use crate::local::state as context;
+use crate::record::SpanIds;
 
 /// An event formatter that starts each line with `trace_id=… span_id=…`,
 /// then writes what `inner` writes.
@@ -72,7 +73,7 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    if !crate::collect::gate_open() {
+    if !crate::local::gate::is_open() {
         return None;
     }
     if event.is_contextual() {

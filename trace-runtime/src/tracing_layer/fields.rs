@@ -22,20 +22,11 @@ use opentelemetry::{Key, KeyValue, Value};
 use tracing_core::field::{Field, Visit};
 
 use super::callsites::Kinds;
-use crate::span::SpanRecord;
+use crate::attributes::wide_value;
+use crate::record::SpanRecord;
 
 /// The field `tracing`'s macros put the formatted message in.
 const MESSAGE: &str = "message";
-
-fn unsigned(value: u64) -> Value {
-    i64::try_from(value).map_or_else(|_| Value::from(value.to_string()), Value::I64)
-}
-
-fn wide<T: TryInto<i64> + fmt::Display + Copy>(value: T) -> Value {
-    value
-        .try_into()
-        .map_or_else(|_| Value::from(value.to_string()), Value::I64)
-}
 
 fn debug_text(value: &dyn fmt::Debug) -> String {
     let mut text = String::new();
@@ -60,13 +51,13 @@ macro_rules! visit_typed {
                 self.typed(field, Value::I64(value));
             }
             fn record_u64(&mut self, field: &Field, value: u64) {
-                self.typed(field, unsigned(value));
+                self.typed(field, wide_value(value));
             }
             fn record_i128(&mut self, field: &Field, value: i128) {
-                self.typed(field, wide(value));
+                self.typed(field, wide_value(value));
             }
             fn record_u128(&mut self, field: &Field, value: u128) {
-                self.typed(field, wide(value));
+                self.typed(field, wide_value(value));
             }
             fn record_f64(&mut self, field: &Field, value: f64) {
                 self.typed(field, Value::F64(value));

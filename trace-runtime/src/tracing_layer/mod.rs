@@ -88,8 +88,10 @@ use tracing_core::{Event, Level, Subscriber};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
-use crate::context::{self, Current, LocalState};
-use crate::span::{self, SpanRecord};
+use crate::local::start as span;
+use crate::local::state as context;
+use crate::local::{Current, LocalState};
+use crate::record::SpanRecord;
 
 use bridged::Bridged;
 use fields::{EventFields, SpanFields};
@@ -229,7 +231,7 @@ where
     S: Subscriber + for<'l> LookupSpan<'l>,
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        if !crate::collect::gate_open() {
+        if !crate::local::gate::is_open() {
             return;
         }
         let Some(span) = ctx.span(id) else { return };
@@ -292,14 +294,14 @@ where
         context::with_local(|local| {
             if let Some(record) = bridged.record_mut(local) {
                 let context =
-                    crate::propagation::span_context_of(target.span, target.scope.as_deref());
+                    crate::local::handle::span_context_of(target.span, target.scope.as_deref());
                 record.details().links.push(Link::with_context(context));
             }
         });
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        if !crate::collect::gate_open() {
+        if !crate::local::gate::is_open() {
             return;
         }
         if event.is_contextual() {

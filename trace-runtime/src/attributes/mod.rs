@@ -15,9 +15,15 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use opentelemetry::{Array, StringValue, Value};
+
+mod limits;
+
+pub(crate) use limits::{
+    DEFAULT_ATTRIBUTE_COUNT, DEFAULT_EVENT_COUNT, attribute_count_limit, cut, event_count_limit,
+    install_limits, truncate, value_length_limit,
+};
 
 /// A value that can be recorded as a span attribute.
 ///
@@ -111,12 +117,19 @@ macro_rules! signed {
 }
 signed!(i8, i16, i32, i64, u8, u16, u32);
 
+/// An integer that may not fit an `i64` as an OpenTelemetry value: an
+/// `i64` when it fits, else its exact decimal text (never wrapped).
+pub(crate) fn wide_value<T: TryInto<i64> + std::fmt::Display + Copy>(value: T) -> Value {
+    value
+        .try_into()
+        .map_or_else(|_| Value::from(value.to_string()), Value::I64)
+}
+
 macro_rules! wide {
     ($($t:ty),*) => {$(
         impl AttributeValue for $t {
             fn to_value(&self) -> Option<Value> {
-                // Above i64::MAX the value is kept exactly, as a string.
-                Some(i64::try_from(*self).map_or_else(|_| Value::from(self.to_string()), Value::I64))
+                Some(wide_value(*self))
             }
 
             fn scalar(&self) -> Option<Scalar<'_>> {
@@ -359,80 +372,6 @@ impl<T: std::fmt::Debug + ?Sized> AttributeValue for Debug<'_, T> {
     }
 }
 
-// ---------------------------------------------------------------- limits
-
-/// The limits in force (installed with the pipeline; OpenTelemetry defaults).
-static ATTRIBUTE_COUNT: AtomicUsize = AtomicUsize::new(128);
-static EVENT_COUNT: AtomicUsize = AtomicUsize::new(128);
-static VALUE_LENGTH: AtomicUsize = AtomicUsize::new(usize::MAX);
-
-/// Installs limits: attributes and events per span, and the longest string
-/// value in bytes (`None`: unlimited).
-pub(crate) fn install_limits(
-    attribute_count: usize,
-    event_count: usize,
-    value_length: Option<usize>,
-) {
-    ATTRIBUTE_COUNT.store(attribute_count, Ordering::Relaxed);
-    EVENT_COUNT.store(event_count, Ordering::Relaxed);
-    VALUE_LENGTH.store(value_length.unwrap_or(usize::MAX), Ordering::Relaxed);
-}
-
-/// The most attributes one span may carry.
-#[inline]
-pub(crate) fn attribute_count_limit() -> usize {
-    ATTRIBUTE_COUNT.load(Ordering::Relaxed)
-}
-
-/// The most events one span may carry.
-#[inline]
-pub(crate) fn event_count_limit() -> usize {
-    EVENT_COUNT.load(Ordering::Relaxed)
-}
-
-/// The longest string value, in bytes (`usize::MAX`: unlimited).
-#[inline]
-pub(crate) fn value_length_limit() -> usize {
-    VALUE_LENGTH.load(Ordering::Relaxed)
-}
-
-/// Cuts strings (also inside arrays) to at most `limit` bytes, on a
-/// character boundary.
-pub(crate) fn truncate(value: Value, limit: usize) -> Value {
-    if limit == usize::MAX {
-        return value;
-    }
-    match value {
-        Value::String(s) if s.as_str().len() > limit => {
-            Value::from(cut(s.as_str(), limit).to_owned())
-        }
-        Value::Array(Array::String(items)) if items.iter().any(|s| s.as_str().len() > limit) => {
-            Value::Array(Array::String(
-                items
-                    .into_iter()
-                    .map(|s| {
-                        if s.as_str().len() > limit {
-                            StringValue::from(cut(s.as_str(), limit).to_owned())
-                        } else {
-                            s
-                        }
-                    })
-                    .collect(),
-            ))
-        }
-        other => other,
-    }
-}
-
-/// The longest prefix of `text` of at most `limit` bytes that ends on a character boundary.
-pub(crate) fn cut(text: &str, limit: usize) -> &str {
-    let mut end = limit.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,13 +399,5 @@ mod tests {
             ["a", "b"].to_value(),
             Some(Value::Array(Array::String(vec!["a".into(), "b".into()])))
         );
-    }
-
-    #[test]
-    fn truncation_keeps_valid_utf8() {
-        let value = truncate(Value::from("h\u{e9}llo".to_owned()), 2);
-        assert_eq!(value.as_str(), "h");
-        let value = truncate(Value::from("h\u{e9}llo".to_owned()), 3);
-        assert_eq!(value.as_str(), "h\u{e9}");
     }
 }

@@ -6,10 +6,10 @@
 //! it is shared, so opening and closing a span takes no lock and no atomic
 //! read-modify-write.
 //!
-//! This is the Rust answer to the hidden per-process span stack of the
-//! Elixir seed: the stack is still per thread, but every entry is owned by a
-//! guard (sync spans) or by a future (async spans) whose `Drop` removes it,
-//! so it can never outlive the code that opened it. An async span is pushed
+//! A hidden per-thread span stack that nothing cleans up is how context
+//! leaks between unrelated work. Here the stack is still per thread, but
+//! every entry is owned by a guard (sync spans) or by a future (async spans)
+//! whose `Drop` removes it, so it can never outlive the code that opened it. An async span is pushed
 //! only while its future is being polled and popped before `poll` returns:
 //! context never leaks to another task scheduled on the same thread.
 //!
@@ -19,7 +19,7 @@
 //! thread's `records` buffer; its frame on the stack keeps only the slot.
 //! Ending it stamps the end time in that slot, and when the stack is empty
 //! the whole buffer (a local tree) is handed to the collector by one copy
-//! into the thread's outbox (see [`crate::collect`] for why the buffer
+//! into the thread's outbox (see `outbox.rs` for why the buffer
 //! itself stays here). A record is never moved while open: an earlier
 //! design kept the record in the frame and moved it into a separate buffer
 //! of ended spans, and those moves of a ~200-byte record (push, pop, end)
@@ -30,30 +30,10 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use opentelemetry::KeyValue;
-use opentelemetry::baggage::Baggage;
-
-use crate::sampler::Decider;
-use crate::span::SpanRecord;
-
-/// The identity of one span, as children and carriers see it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct SpanIds {
-    pub(crate) trace_id: u128,
-    pub(crate) span_id: u64,
-    pub(crate) sampled: bool,
-    /// The span lives in another process (its context came from a carrier).
-    pub(crate) remote: bool,
-    /// The trace id is random (W3C Trace Context level 2 `random` flag).
-    pub(crate) random: bool,
-}
-
-impl SpanIds {
-    /// The W3C `trace-flags` byte.
-    pub(crate) fn flags(self) -> u8 {
-        u8::from(self.sampled) | (u8::from(self.random) << 1)
-    }
-}
+use super::outbox::{LOCAL_BATCH_LIMIT, Outbox};
+use super::outcome;
+use crate::record::ids::SpanIdGenerator;
+use crate::record::{Scope, SpanIds, SpanRecord, clock};
 
 /// What is current: a parent span (or none), and the scope it runs in.
 #[derive(Clone, Debug, Default)]
@@ -67,82 +47,6 @@ impl Current {
         span: None,
         scope: None,
     };
-}
-
-/// Settings inherited by every span started under a context, whether or not
-/// a span is open. Two kinds live here: *local* settings that belong to
-/// where the code runs (a test capture's sink, a sampler override) and
-/// *trace* settings that travel with the trace across processes (the
-/// remote parent's `tracestate`, baggage). Entering a context that came
-/// from a carrier keeps the local settings and takes the trace ones
-/// ([`Scope::adopt`]), so extracting a remote parent inside a test capture
-/// is still captured.
-#[derive(Debug, Default)]
-pub(crate) struct Scope {
-    /// Spans started under this scope are delivered here instead of the pipeline.
-    pub(crate) sink: Option<Arc<crate::collect::Sink>>,
-    /// Overrides the process-wide sampler for roots started under this scope.
-    pub(crate) sampler: Option<Decider>,
-    /// Identity attributes stamped first on every span started under this
-    /// scope (see [`crate::identity`]).
-    pub(crate) identity: Option<Arc<[KeyValue]>>,
-    /// The vendor state of the trace from the remote parent: a validated,
-    /// normalized `tracestate` header value, empty when there is none.
-    pub(crate) trace_state: String,
-    /// W3C baggage travelling with the trace (`Baggage` is not `Clone`).
-    pub(crate) baggage: Option<Arc<Baggage>>,
-}
-
-impl Scope {
-    /// The scope for entering `remote` (trace settings) from `local` (local settings).
-    pub(crate) fn adopt(
-        local: Option<&Arc<Scope>>,
-        remote: Option<&Arc<Scope>>,
-    ) -> Option<Arc<Scope>> {
-        if remote.is_none_or(|r| !r.carries_trace_state()) {
-            let local = local?;
-            if !local.carries_trace_state() {
-                return Some(Arc::clone(local));
-            }
-        }
-        let scope = Scope {
-            trace_state: remote.map(|r| r.trace_state.clone()).unwrap_or_default(),
-            baggage: remote.and_then(|r| r.baggage.clone()),
-            ..Scope::local_part(local.map(Arc::as_ref))
-        };
-        (!scope.is_empty()).then(|| Arc::new(scope))
-    }
-
-    /// A scope with only the local settings of `scope`.
-    pub(crate) fn local_part(scope: Option<&Scope>) -> Scope {
-        Scope {
-            sink: scope.and_then(|s| s.sink.clone()),
-            sampler: scope.and_then(|s| s.sampler),
-            identity: scope.and_then(|s| s.identity.clone()),
-            ..Scope::default()
-        }
-    }
-
-    /// A copy of `scope` (or an empty one) with its trace settings too.
-    pub(crate) fn copy_of(scope: Option<&Scope>) -> Scope {
-        Scope {
-            trace_state: scope.map(|s| s.trace_state.clone()).unwrap_or_default(),
-            baggage: scope.and_then(|s| s.baggage.clone()),
-            ..Scope::local_part(scope)
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.sink.is_none()
-            && self.sampler.is_none()
-            && self.identity.is_none()
-            && !self.carries_trace_state()
-    }
-
-    /// Whether the trace settings (tracestate, baggage) are set.
-    pub(crate) fn carries_trace_state(&self) -> bool {
-        !self.trace_state.is_empty() || self.baggage.as_ref().is_some_and(|b| !b.is_empty())
-    }
 }
 
 /// One span open on this thread.
@@ -205,10 +109,10 @@ pub(crate) struct LocalState {
     records: Vec<SpanRecord>,
     pub(crate) panic: Option<PanicNote>,
     /// Span ids for the spans opened on this thread's stack.
-    pub(crate) span_ids: crate::ids::SpanIdGenerator,
+    pub(crate) span_ids: SpanIdGenerator,
     /// Where ended records are copied to travel to the collector: `records`
-    /// itself stays on this thread (see [`crate::collect::Outbox`]).
-    outbox: crate::collect::Outbox,
+    /// itself stays on this thread (see [`Outbox`]).
+    outbox: Outbox,
     /// Recorded spans started on this thread since the last hand-off; added
     /// to the process-wide counter at hand-off so starting a span touches no
     /// shared cache line.
@@ -223,8 +127,8 @@ impl LocalState {
             saved: Vec::new(),
             records: Vec::new(),
             panic: None,
-            span_ids: crate::ids::SpanIdGenerator::new(),
-            outbox: crate::collect::Outbox::new(),
+            span_ids: SpanIdGenerator::new(),
+            outbox: Outbox::new(),
             started: 0,
         }
     }
@@ -323,7 +227,7 @@ impl LocalState {
             return;
         };
         if panicking && let Some(record) = self.records.get_mut(slot) {
-            crate::status::mark_panicked(record, self.panic.as_ref());
+            outcome::mark_panicked(record, self.panic.as_ref());
         }
         self.finish(slot);
         self.after_end();
@@ -364,7 +268,7 @@ impl LocalState {
     #[inline]
     fn finish(&mut self, slot: usize) {
         match self.records.get_mut(slot) {
-            Some(record) if record.sampled => record.end = crate::clock::now(),
+            Some(record) if record.sampled => record.end = clock::now(),
             Some(_) => {
                 // Only ended records follow the slot (see `take`).
                 self.records.swap_remove(slot);
@@ -378,7 +282,7 @@ impl LocalState {
     /// collector.
     pub(crate) fn end(&mut self, mut record: SpanRecord) {
         if record.sampled {
-            record.end = crate::clock::now();
+            record.end = clock::now();
             self.records.push(record);
         }
         self.after_end();
@@ -391,7 +295,7 @@ impl LocalState {
         if self.stack.is_empty() {
             self.panic = None;
             self.hand_off();
-        } else if self.records.len() >= crate::collect::LOCAL_BATCH_LIMIT {
+        } else if self.records.len() >= LOCAL_BATCH_LIMIT {
             self.hand_off();
         }
     }
@@ -399,10 +303,7 @@ impl LocalState {
     /// Hands the ended spans (and the count of started ones) to the collector.
     pub(crate) fn hand_off(&mut self) {
         if self.started != 0 {
-            crate::collect::COUNTERS.started.fetch_add(
-                std::mem::take(&mut self.started),
-                std::sync::atomic::Ordering::Relaxed,
-            );
+            Outbox::count_started(std::mem::take(&mut self.started));
         }
         if self.records.is_empty() {
             return;
@@ -419,7 +320,7 @@ impl LocalState {
     /// frames follow them. Rare: only a thread with [`LOCAL_BATCH_LIMIT`]
     /// records under one open span gets here.
     ///
-    /// [`LOCAL_BATCH_LIMIT`]: crate::collect::LOCAL_BATCH_LIMIT
+    /// [`LOCAL_BATCH_LIMIT`]: LOCAL_BATCH_LIMIT
     #[cold]
     fn hand_off_ended(&mut self) {
         let records = std::mem::take(&mut self.records);

@@ -51,14 +51,14 @@ impl SpanLimits {
     /// # use trace_runtime::SpanLimits;
     /// assert_eq!(SpanLimits::default().attribute_count, SpanLimits::DEFAULT_ATTRIBUTE_COUNT);
     /// ```
-    pub const DEFAULT_ATTRIBUTE_COUNT: usize = 128;
+    pub const DEFAULT_ATTRIBUTE_COUNT: usize = crate::attributes::DEFAULT_ATTRIBUTE_COUNT;
     /// The OpenTelemetry default event count limit.
     ///
     /// ```
     /// # use trace_runtime::SpanLimits;
     /// assert_eq!(SpanLimits::default().event_count, SpanLimits::DEFAULT_EVENT_COUNT);
     /// ```
-    pub const DEFAULT_EVENT_COUNT: usize = 128;
+    pub const DEFAULT_EVENT_COUNT: usize = crate::attributes::DEFAULT_EVENT_COUNT;
 
     /// Sets the most attributes a span keeps.
     ///

@@ -1,12 +1,11 @@
-//! Head sampling: which new traces are recorded.
+//! Head sampling rules: the public [`Sampler`] and its compiled form, [`Decider`].
 //!
 //! The decision is taken once per trace, at its root, and inherited by every
 //! span below it (and across process boundaries through the W3C `sampled`
-//! flag). The installed sampler lives in two atomics, so a root decision
-//! costs a load and, for ratios, a comparison against the trace id; nothing
-//! on the hot path takes a lock.
-
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+//! flag). A [`Decider`] is a `Copy` value: the process-wide one lives in two
+//! atomics (see `crate::local`, where it is read on the hot path), and a
+//! scope may carry its own (a test capture's), which is why the rule is
+//! record data rather than part of the calling thread's machinery.
 
 /// Which traces are recorded, with the standard OpenTelemetry sampler names
 /// (`OTEL_TRACES_SAMPLER`: `always_on`, `always_off`, `traceidratio`,
@@ -42,7 +41,7 @@ impl Default for Sampler {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Decider {
     root: RootRule,
-    parent_based: bool,
+    pub(crate) parent_based: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,7 +100,7 @@ impl Decider {
         self.root == RootRule::Never
     }
 
-    fn encode(self) -> (u8, u64) {
+    pub(crate) fn encode(self) -> (u8, u64) {
         let pb = u8::from(self.parent_based) << 2;
         match self.root {
             RootRule::Always => (pb, 0),
@@ -110,7 +109,7 @@ impl Decider {
         }
     }
 
-    fn decode(mode: u8, bound: u64) -> Decider {
+    pub(crate) fn decode(mode: u8, bound: u64) -> Decider {
         let root = match mode & 3 {
             0 => RootRule::Always,
             1 => RootRule::Never,
@@ -139,52 +138,6 @@ fn ratio_rule(ratio: f64) -> RootRule {
     }
 }
 
-// The process-wide sampler, installed with the pipeline. Defaults to ParentBased(AlwaysOn).
-static MODE: AtomicU8 = AtomicU8::new(4);
-static BOUND: AtomicU64 = AtomicU64::new(0);
-
-pub(crate) fn install(decider: Decider) {
-    let (mode, bound) = decider.encode();
-    BOUND.store(bound, Ordering::Relaxed);
-    MODE.store(mode, Ordering::Relaxed);
-}
-
-/// The process-wide sampler's mode, read once for the hot path's two
-/// questions, without decoding the whole sampler.
-#[derive(Clone, Copy)]
-pub(crate) struct GlobalMode(u8);
-
-impl GlobalMode {
-    /// It follows a parent's decision (the `ParentBased` samplers): then a
-    /// child of a local span needs no more.
-    #[inline]
-    pub(crate) fn follows_parent(self) -> bool {
-        self.0 & 4 != 0
-    }
-
-    /// It never records a new root (`AlwaysOff`, a ratio of 0).
-    #[inline]
-    pub(crate) fn roots_never_sampled(self) -> bool {
-        self.0 & 3 == 1
-    }
-}
-
-#[inline]
-pub(crate) fn global_mode() -> GlobalMode {
-    GlobalMode(MODE.load(Ordering::Relaxed))
-}
-
-#[inline]
-pub(crate) fn global() -> Decider {
-    let mode = MODE.load(Ordering::Relaxed);
-    let bound = if mode & 3 == 2 {
-        BOUND.load(Ordering::Relaxed)
-    } else {
-        0
-    };
-    Decider::decode(mode, bound)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,23 +164,6 @@ mod tests {
             })
             .count();
         assert!((4_000..6_000).contains(&sampled), "{sampled}");
-    }
-
-    #[test]
-    fn the_global_mode_answers_like_the_decoded_sampler() {
-        for s in [
-            Sampler::AlwaysOn,
-            Sampler::AlwaysOff,
-            Sampler::TraceIdRatioBased(0.25),
-            Sampler::TraceIdRatioBased(0.0),
-            Sampler::default(),
-            Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
-        ] {
-            let d = Decider::from_sampler(&s);
-            let mode = GlobalMode(d.encode().0);
-            assert_eq!(mode.follows_parent(), d.parent_based, "{s:?}");
-            assert_eq!(mode.roots_never_sampled(), d.roots_never_sampled(), "{s:?}");
-        }
     }
 
     #[test]

@@ -25,10 +25,15 @@
 //! next to the service, which is the usual deployment). An `https://`
 //! endpoint is reported when the pipeline is installed.
 
+#[cfg(feature = "otlp-grpc")]
+mod grpc;
+#[cfg(feature = "otlp-http")]
+mod http;
+
 use std::time::Duration;
 
-use crate::config::Endpoint;
-use crate::export::{ErasedExporter, PipelineError};
+use crate::collector::ErasedExporter;
+use crate::error::PipelineError;
 
 /// The OTLP transport: the values of `OTEL_EXPORTER_OTLP_PROTOCOL`.
 ///
@@ -106,6 +111,15 @@ impl std::fmt::Display for OtlpProtocol {
     }
 }
 
+/// An OTLP endpoint and whether it names the traces path itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Endpoint {
+    pub(crate) url: String,
+    /// From `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`: used as-is. Otherwise it is
+    /// the collector's base URL, and HTTP appends `/v1/traces`.
+    pub(crate) per_signal: bool,
+}
+
 /// Everything an OTLP exporter is built from, after code and environment
 /// have been resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -169,141 +183,6 @@ fn build_error(settings: &OtlpSettings, reason: impl std::fmt::Display) -> Pipel
     PipelineError::ExporterBuild {
         exporter: format!("otlp ({}, {})", settings.protocol, settings.url()),
         reason: reason.to_string(),
-    }
-}
-
-#[cfg(feature = "otlp-http")]
-mod http {
-    use opentelemetry_otlp::{Protocol, WithExportConfig as _, WithHttpConfig as _};
-
-    use super::{OtlpSettings, build_error};
-    use crate::export::{ErasedExporter, PipelineError};
-
-    pub(super) fn build(
-        settings: &OtlpSettings,
-        url: String,
-    ) -> Result<Box<dyn ErasedExporter>, PipelineError> {
-        let exporter = opentelemetry_otlp::SpanExporter::builder()
-            .with_http()
-            .with_protocol(Protocol::HttpBinary)
-            .with_endpoint(url)
-            .with_timeout(settings.timeout)
-            .with_headers(settings.headers.iter().cloned().collect())
-            .build()
-            .map_err(|error| build_error(settings, error))?;
-        Ok(Box::new(exporter))
-    }
-}
-
-#[cfg(feature = "otlp-grpc")]
-mod grpc {
-    use std::fmt;
-    use std::time::Duration;
-
-    use opentelemetry_otlp::{WithExportConfig as _, WithTonicConfig as _};
-    use opentelemetry_sdk::Resource;
-    use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-    use opentelemetry_sdk::trace::{SpanData, SpanExporter};
-    use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
-
-    use super::{OtlpSettings, build_error};
-    use crate::export::{ErasedExporter, PipelineError};
-
-    pub(super) fn build(
-        settings: &OtlpSettings,
-        url: String,
-    ) -> Result<Box<dyn ErasedExporter>, PipelineError> {
-        let mut metadata = MetadataMap::new();
-        for (key, value) in &settings.headers {
-            let key = MetadataKey::from_bytes(key.to_ascii_lowercase().as_bytes())
-                .map_err(|e| build_error(settings, format!("header `{key}`: {e}")))?;
-            let value = MetadataValue::try_from(value.as_str())
-                .map_err(|e| build_error(settings, format!("header `{key}`: {e}")))?;
-            metadata.insert(key, value);
-        }
-        let runtime = ::tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .thread_name("trace-runtime-otlp-grpc")
-            .build()
-            .map_err(|e| build_error(settings, format!("could not start a tokio runtime: {e}")))?;
-        // tonic's lazily connecting channel spawns its worker on the runtime.
-        let inner = {
-            let _entered = runtime.enter();
-            opentelemetry_otlp::SpanExporter::builder()
-                .with_tonic()
-                .with_endpoint(url)
-                .with_timeout(settings.timeout)
-                .with_metadata(metadata)
-                .build()
-                .map_err(|error| build_error(settings, error))?
-        };
-        Ok(Box::new(GrpcExporter {
-            runtime: Some(runtime),
-            inner,
-            timeout: settings.timeout,
-        }))
-    }
-
-    /// The tonic exporter with the tokio runtime it must run in.
-    ///
-    /// Only the collector thread drives it (through `futures_executor`), so
-    /// `export` can `block_on` its own runtime: it is never polled inside
-    /// another one.
-    pub(super) struct GrpcExporter {
-        /// `Some` until dropped; taken to shut down without blocking.
-        runtime: Option<::tokio::runtime::Runtime>,
-        inner: opentelemetry_otlp::SpanExporter,
-        timeout: Duration,
-    }
-
-    impl fmt::Debug for GrpcExporter {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("GrpcExporter")
-                .field("inner", &self.inner)
-                .field("timeout", &self.timeout)
-                .finish_non_exhaustive()
-        }
-    }
-
-    impl SpanExporter for GrpcExporter {
-        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-            let Some(runtime) = &self.runtime else {
-                return Err(OTelSdkError::AlreadyShutdown);
-            };
-            runtime.block_on(async {
-                ::tokio::time::timeout(self.timeout, SpanExporter::export(&self.inner, batch))
-                    .await
-                    .unwrap_or(Err(OTelSdkError::Timeout(self.timeout)))
-            })
-        }
-
-        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-            match &self.runtime {
-                Some(runtime) => {
-                    let _entered = runtime.enter();
-                    SpanExporter::shutdown_with_timeout(&self.inner, timeout)
-                }
-                None => Ok(()),
-            }
-        }
-
-        fn force_flush(&self) -> OTelSdkResult {
-            SpanExporter::force_flush(&self.inner)
-        }
-
-        fn set_resource(&mut self, resource: &Resource) {
-            SpanExporter::set_resource(&mut self.inner, resource);
-        }
-    }
-
-    impl Drop for GrpcExporter {
-        fn drop(&mut self) {
-            // Never blocks, so dropping is safe even inside another runtime
-            // (when installing fails and the caller is async).
-            if let Some(runtime) = self.runtime.take() {
-                runtime.shutdown_background();
-            }
-        }
     }
 }
 

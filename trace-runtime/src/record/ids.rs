@@ -60,3 +60,22 @@ impl SpanIdGenerator {
         }
     }
 }
+
+/// The identity of one span, as children and carriers see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SpanIds {
+    pub(crate) trace_id: u128,
+    pub(crate) span_id: u64,
+    pub(crate) sampled: bool,
+    /// The span lives in another process (its context came from a carrier).
+    pub(crate) remote: bool,
+    /// The trace id is random (W3C Trace Context level 2 `random` flag).
+    pub(crate) random: bool,
+}
+
+impl SpanIds {
+    /// The W3C `trace-flags` byte.
+    pub(crate) fn flags(self) -> u8 {
+        u8::from(self.sampled) | (u8::from(self.random) << 1)
+    }
+}

@@ -1,4 +1,5 @@
-//! The instrumented future: an async span that follows its task.
+//! The async span: [`PendingSpan`] (opened at the call) and the
+//! [`Instrumented`] future that carries it with its task.
 //!
 //! The span is owned by the future, not by a thread. On every `poll` it is
 //! pushed onto the polling thread's stack (so it is the parent of whatever
@@ -7,14 +8,60 @@
 //! resumed on another worker thread carries its span along. The span ends
 //! when the body completes, when `poll` unwinds from a panic, or, if neither
 //! happened, when the future is dropped: then it is marked with the
-//! attribute `traced.cancelled = true` (status Unset, see [`crate::status`]).
+//! attribute `traced.cancelled = true` (status Unset, see `outcome.rs`).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::context;
-use crate::span::{OpenSpan, PendingSpan};
+use std::borrow::Cow;
+
+use opentelemetry::Key;
+
+use super::start::{OpenSpan, open};
+use super::start_options::StartOptions;
+use super::{gate, outcome, state};
+use crate::record::Callsite;
+
+/// An async span: opened (parent, id and start time taken) when the call
+/// starts, entered each time its future is polled.
+///
+/// Created by `#[traced]` on an async function and handed to
+/// [`Instrumented::new`].
+#[derive(Debug)]
+#[must_use = "a pending span records nothing until it is instrumenting a future"]
+pub struct PendingSpan(pub(crate) Option<OpenSpan>);
+
+impl PendingSpan {
+    /// Opens a span for `callsite` as a child of the current context.
+    #[inline]
+    pub fn new(callsite: &'static Callsite) -> PendingSpan {
+        if !gate::is_open() {
+            return PendingSpan(None);
+        }
+        PendingSpan(state::with_local(|local| open(local, callsite)).flatten())
+    }
+
+    pub(crate) fn set(&mut self, key: Key, value: opentelemetry::Value) {
+        if let Some(span) = self.0.as_mut().filter(|s| s.record.sampled) {
+            span.record.set_attribute(key, value);
+        }
+    }
+
+    pub(crate) fn rename(&mut self, name: Cow<'static, str>) {
+        if let Some(span) = &mut self.0 {
+            span.record.details().name = Some(name);
+        }
+    }
+
+    /// Opens a span whose parent and links `options` choose.
+    pub fn new_with(callsite: &'static Callsite, options: StartOptions) -> PendingSpan {
+        if !gate::is_open() {
+            return PendingSpan(None);
+        }
+        PendingSpan(state::with_local(|local| options.open(local, callsite)).flatten())
+    }
+}
 
 pin_project_lite::pin_project! {
     /// A future that runs inside a span. Created by `#[traced]` on async
@@ -31,8 +78,8 @@ pin_project_lite::pin_project! {
         fn drop(this: Pin<&mut Self>) {
             if let Some(span) = this.project().span.take() {
                 let mut record = span.record;
-                crate::status::mark_cancelled(&mut record);
-                context::with_local(|local| local.end(record));
+                outcome::mark_cancelled(&mut record);
+                state::with_local(|local| local.end(record));
             }
         }
     }
@@ -56,7 +103,7 @@ impl<F: Future> Future for Instrumented<F> {
         let Some(span) = this.span.take() else {
             return this.inner.poll(cx);
         };
-        let Some(depth) = context::with_local(|local| local.push(span.record)) else {
+        let Some(depth) = state::with_local(|local| local.push(span.record)) else {
             // The thread is being torn down: poll without tracing.
             return this.inner.poll(cx);
         };
@@ -82,7 +129,7 @@ impl PollScope<'_> {
     fn settle(&mut self, ready: bool) {
         self.settled = true;
         let slot = &mut *self.slot;
-        context::with_local(|local| {
+        state::with_local(|local| {
             if ready {
                 local.close(self.depth, false);
             } else if let Some(record) = local.take(self.depth) {
@@ -99,6 +146,6 @@ impl Drop for PollScope<'_> {
         }
         // `poll` is unwinding: the span ends here, with the panic recorded.
         let depth = self.depth;
-        context::with_local(|local| local.close(depth, true));
+        state::with_local(|local| local.close(depth, true));
     }
 }

@@ -61,6 +61,8 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+use crate::lock::lock;
+
 /// Spans held while their trace's root has not arrived. Past this, the
 /// oldest trace is printed as partial.
 const MAX_BUFFERED_SPANS: usize = 10_000;
@@ -185,7 +187,7 @@ impl ConsoleExporter {
     /// The state, recovered if a writer panicked while it was held: the
     /// buffer is only changed before writing, so it is consistent.
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.state)
     }
 }
 

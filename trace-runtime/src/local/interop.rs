@@ -13,7 +13,8 @@
 use opentelemetry::Context;
 use opentelemetry::trace::TraceContextExt;
 
-use crate::context::SpanIds;
+use super::handle::propagate_context;
+use crate::record::SpanIds;
 
 /// The current span as an OpenTelemetry `Context`, for instrumentation
 /// written against the OpenTelemetry API.
@@ -30,7 +31,7 @@ use crate::context::SpanIds;
 /// # handler();
 /// ```
 pub fn current_otel_context() -> Context {
-    let handle = crate::propagate_context();
+    let handle = propagate_context();
     let mut cx = Context::new();
     if let Some(baggage) = handle.baggage().filter(|b| !b.is_empty()) {
         let entries: Vec<opentelemetry::KeyValue> = baggage

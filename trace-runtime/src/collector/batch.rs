@@ -3,7 +3,7 @@
 //! Handing spans to the collector means writing them into memory the
 //! collector's core reads next, and on the calling thread that write costs
 //! in proportion to its size, not its instruction count: the destination
-//! lines are not in this core's cache (see [`crate::collect`], "Why records
+//! lines are not in this core's cache (see `local/outbox.rs`, "Why records
 //! are copied at hand-off"). A [`SpanRecord`] is laid out for the calling
 //! thread (128 bytes, with inline attribute slots, scope and details that
 //! most spans leave empty); what crosses is only what every span has, 48
@@ -20,12 +20,7 @@
 
 use std::sync::Arc;
 
-use crate::callsite::Callsite;
-use crate::clock::Timestamp;
-use crate::context::Scope;
-use crate::details::Details;
-use crate::inline::InlineAttributes;
-use crate::span::SpanRecord;
+use crate::record::{Callsite, Details, InlineAttributes, Scope, SpanRecord, Timestamp};
 
 /// What every span sends: 48 bytes.
 #[derive(Debug)]
@@ -172,7 +167,7 @@ mod tests {
     static CALLSITE: Callsite = Callsite::new("batch", SpanKind::Internal, "", "", 0);
 
     fn record(trace_id: u128, span_id: u64) -> SpanRecord {
-        let now = crate::clock::now();
+        let now = crate::record::clock::now();
         SpanRecord {
             trace_id,
             span_id,

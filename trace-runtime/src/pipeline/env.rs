@@ -8,7 +8,7 @@
 //! case-insensitive.
 //!
 //! A value that cannot be used becomes a [`Problem`]: the
-//! [`PipelineError`] that names the variable and the value, and what is used
+//! `PipelineError` that names the variable and the value, and what is used
 //! instead (the documented default). This module only collects them; the
 //! builder prints each once at install, or, when `strict()`, refuses to
 //! install with the first one. Settings given in code take precedence over
@@ -16,91 +16,14 @@
 
 use std::time::Duration;
 
-use crate::export::PipelineError;
-use crate::otlp::OtlpProtocol;
-use crate::sampler::Sampler;
+use super::variables::*;
 
-/// Which exporters receive the spans: the values of `OTEL_TRACES_EXPORTER`.
-///
-/// ```
-/// use trace_runtime::{Pipeline, TracesExporter};
-///
-/// // Print traces on the terminal whatever OTEL_TRACES_EXPORTER says.
-/// let builder = Pipeline::builder()
-///     .from_env()
-///     .with_traces_exporter(TracesExporter::Console);
-/// # drop(builder);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TracesExporter {
-    /// OTLP to a collector (`otlp`), over gRPC or HTTP/protobuf as
-    /// `OTEL_EXPORTER_OTLP_PROTOCOL` says. Needs the cargo feature
-    /// `otlp-http` (default) or `otlp-grpc`.
-    Otlp,
-    /// Traces as trees on the terminal (`console`): the
-    /// [`ConsoleExporter`](crate::ConsoleExporter).
-    Console,
-    /// No exporter (`none`): spans are still recorded, so context and
-    /// sampling decisions propagate, but they are sent nowhere.
-    None,
-}
+use percent_encoding::percent_decode_str;
 
-impl TracesExporter {
-    /// The name used in `OTEL_TRACES_EXPORTER`.
-    ///
-    /// ```
-    /// assert_eq!(trace_runtime::TracesExporter::Otlp.name(), "otlp");
-    /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            TracesExporter::Otlp => "otlp",
-            TracesExporter::Console => "console",
-            TracesExporter::None => "none",
-        }
-    }
-}
-
-/// An OTLP endpoint and whether it names the traces path itself.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Endpoint {
-    pub(crate) url: String,
-    /// From `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`: used as-is. Otherwise it is
-    /// the collector's base URL, and HTTP appends `/v1/traces`.
-    pub(crate) per_signal: bool,
-}
-
-/// A setting that could not be used, and what is used instead.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Problem {
-    pub(crate) error: PipelineError,
-    /// Said after the error on stderr: "using {fallback}".
-    pub(crate) fallback: String,
-}
-
-impl Problem {
-    pub(crate) fn invalid(
-        variable: &str,
-        value: &str,
-        reason: impl Into<String>,
-        fallback: impl Into<String>,
-    ) -> Problem {
-        Problem {
-            error: PipelineError::InvalidSetting {
-                variable: variable.to_owned(),
-                value: value.to_owned(),
-                reason: reason.into(),
-            },
-            fallback: fallback.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}; using {}", self.error, self.fallback)
-    }
-}
+pub(crate) use super::problem::Problem;
+use super::traces_exporter::TracesExporter;
+use crate::export::otlp::{Endpoint, OtlpProtocol};
+use crate::record::Sampler;
 
 /// Everything the `OTEL_*` environment says; `None` where it says nothing usable.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -153,33 +76,33 @@ impl EnvSettings {
         };
         let settings = EnvSettings {
             sdk_disabled: reader.sdk_disabled(),
-            service_name: reader.get("OTEL_SERVICE_NAME"),
+            service_name: reader.get(OTEL_SERVICE_NAME),
             resource_attributes: reader.resource_attributes(),
             exporters: reader.exporters(),
             otlp_endpoint: reader.otlp_endpoint(),
             otlp_protocol: reader.otlp_protocol(),
             otlp_headers: reader.otlp_headers(),
             otlp_timeout: reader.either_millis(
-                "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-                "OTEL_EXPORTER_OTLP_TIMEOUT",
+                OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
+                OTEL_EXPORTER_OTLP_TIMEOUT,
                 "10000 (10 s)",
             ),
             sampler: reader.sampler(),
-            max_queue_size: reader.count("OTEL_BSP_MAX_QUEUE_SIZE", 1, "2048"),
-            max_export_batch_size: reader.count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 1, "512"),
-            scheduled_delay: reader.millis("OTEL_BSP_SCHEDULE_DELAY", "5000 (5 s)"),
-            export_timeout: reader.millis("OTEL_BSP_EXPORT_TIMEOUT", "30000 (30 s)"),
+            max_queue_size: reader.count(OTEL_BSP_MAX_QUEUE_SIZE, 1, "2048"),
+            max_export_batch_size: reader.count(OTEL_BSP_MAX_EXPORT_BATCH_SIZE, 1, "512"),
+            scheduled_delay: reader.millis(OTEL_BSP_SCHEDULE_DELAY, "5000 (5 s)"),
+            export_timeout: reader.millis(OTEL_BSP_EXPORT_TIMEOUT, "30000 (30 s)"),
             attribute_count_limit: reader.either_count(
-                "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
-                "OTEL_ATTRIBUTE_COUNT_LIMIT",
+                OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT,
+                OTEL_ATTRIBUTE_COUNT_LIMIT,
                 "128",
             ),
             attribute_value_length_limit: reader.either_count(
-                "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-                "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+                OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+                OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT,
                 "no limit",
             ),
-            event_count_limit: reader.count("OTEL_SPAN_EVENT_COUNT_LIMIT", 0, "128"),
+            event_count_limit: reader.count(OTEL_SPAN_EVENT_COUNT_LIMIT, 0, "128"),
             problems: Vec::new(),
         };
         EnvSettings {
@@ -213,14 +136,14 @@ impl Reader<'_> {
     }
 
     fn sdk_disabled(&mut self) -> Option<bool> {
-        let value = self.get("OTEL_SDK_DISABLED")?;
+        let value = self.get(OTEL_SDK_DISABLED)?;
         if value.eq_ignore_ascii_case("true") {
             Some(true)
         } else if value.eq_ignore_ascii_case("false") {
             Some(false)
         } else {
             self.invalid(
-                "OTEL_SDK_DISABLED",
+                OTEL_SDK_DISABLED,
                 &value,
                 "expected `true` or `false`",
                 "false (tracing stays enabled)",
@@ -230,7 +153,7 @@ impl Reader<'_> {
     }
 
     fn resource_attributes(&mut self) -> Vec<(String, String)> {
-        let Some(value) = self.get("OTEL_RESOURCE_ATTRIBUTES") else {
+        let Some(value) = self.get(OTEL_RESOURCE_ATTRIBUTES) else {
             return Vec::new();
         };
         match parse_key_values(&value) {
@@ -238,7 +161,7 @@ impl Reader<'_> {
             Err(reason) => {
                 // The specification: on any error, discard the whole value.
                 self.invalid(
-                    "OTEL_RESOURCE_ATTRIBUTES",
+                    OTEL_RESOURCE_ATTRIBUTES,
                     &value,
                     reason,
                     "no attributes from it",
@@ -249,7 +172,7 @@ impl Reader<'_> {
     }
 
     fn exporters(&mut self) -> Option<Vec<TracesExporter>> {
-        let value = self.get("OTEL_TRACES_EXPORTER")?;
+        let value = self.get(OTEL_TRACES_EXPORTER)?;
         let mut chosen = Vec::new();
         for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             let kind = match name.to_ascii_lowercase().as_str() {
@@ -258,7 +181,7 @@ impl Reader<'_> {
                 "none" => TracesExporter::None,
                 "zipkin" | "jaeger" => {
                     self.invalid(
-                        "OTEL_TRACES_EXPORTER",
+                        OTEL_TRACES_EXPORTER,
                         &value,
                         format!(
                             "`{name}` is not supported by trace-runtime (Jaeger and Zipkin both accept `otlp`)"
@@ -269,7 +192,7 @@ impl Reader<'_> {
                 }
                 _ => {
                     self.invalid(
-                        "OTEL_TRACES_EXPORTER",
+                        OTEL_TRACES_EXPORTER,
                         &value,
                         format!("unknown exporter `{name}` (expected otlp, console or none)"),
                         "the other exporters listed, or the default",
@@ -290,8 +213,8 @@ impl Reader<'_> {
 
     fn otlp_endpoint(&mut self) -> Option<Endpoint> {
         for (name, per_signal) in [
-            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", true),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", false),
+            (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, true),
+            (OTEL_EXPORTER_OTLP_ENDPOINT, false),
         ] {
             if let Some(value) = self.get(name) {
                 match check_url(&value) {
@@ -315,8 +238,8 @@ impl Reader<'_> {
 
     fn otlp_protocol(&mut self) -> Option<OtlpProtocol> {
         for name in [
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-            "OTEL_EXPORTER_OTLP_PROTOCOL",
+            OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+            OTEL_EXPORTER_OTLP_PROTOCOL,
         ] {
             if let Some(value) = self.get(name) {
                 match value.to_ascii_lowercase().as_str() {
@@ -342,8 +265,8 @@ impl Reader<'_> {
 
     fn otlp_headers(&mut self) -> Option<Vec<(String, String)>> {
         for name in [
-            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-            "OTEL_EXPORTER_OTLP_HEADERS",
+            OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+            OTEL_EXPORTER_OTLP_HEADERS,
         ] {
             if let Some(value) = self.get(name) {
                 match parse_key_values(&value) {
@@ -356,7 +279,7 @@ impl Reader<'_> {
     }
 
     fn sampler(&mut self) -> Option<Sampler> {
-        let value = self.get("OTEL_TRACES_SAMPLER")?;
+        let value = self.get(OTEL_TRACES_SAMPLER)?;
         let name = value.to_ascii_lowercase();
         let sampler = match name.as_str() {
             "always_on" => Sampler::AlwaysOn,
@@ -369,7 +292,7 @@ impl Reader<'_> {
             }
             "jaeger_remote" | "parentbased_jaeger_remote" | "xray" => {
                 self.invalid(
-                    "OTEL_TRACES_SAMPLER",
+                    OTEL_TRACES_SAMPLER,
                     &value,
                     format!("the `{name}` sampler is not supported by trace-runtime"),
                     DEFAULT_SAMPLER,
@@ -378,7 +301,7 @@ impl Reader<'_> {
             }
             _ => {
                 self.invalid(
-                    "OTEL_TRACES_SAMPLER",
+                    OTEL_TRACES_SAMPLER,
                     &value,
                     "expected always_on, always_off, traceidratio, parentbased_always_on, \
                      parentbased_always_off or parentbased_traceidratio",
@@ -392,14 +315,14 @@ impl Reader<'_> {
 
     /// `OTEL_TRACES_SAMPLER_ARG` for the ratio samplers: 0.0 to 1.0, default 1.0.
     fn ratio(&mut self) -> f64 {
-        let Some(value) = self.get("OTEL_TRACES_SAMPLER_ARG") else {
+        let Some(value) = self.get(OTEL_TRACES_SAMPLER_ARG) else {
             return 1.0;
         };
         match value.parse::<f64>() {
             Ok(ratio) if (0.0..=1.0).contains(&ratio) => ratio,
             _ => {
                 self.invalid(
-                    "OTEL_TRACES_SAMPLER_ARG",
+                    OTEL_TRACES_SAMPLER_ARG,
                     &value,
                     "expected a ratio from 0.0 to 1.0",
                     "1.0",
@@ -502,28 +425,27 @@ pub(crate) fn parse_key_values(text: &str) -> Result<Vec<(String, String)>, Stri
     Ok(pairs)
 }
 
-/// Decodes `%XX` escapes; `None` for a malformed escape or invalid UTF-8.
+/// Decodes `%XX` escapes; `None` for a malformed escape (which the
+/// `percent_encoding` crate would keep as it is) or invalid UTF-8.
 fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let well_formed = text.split('%').skip(1).all(|rest| {
+        rest.as_bytes()
+            .get(..2)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    percent_decode_str(text)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::PipelineError;
 
     fn read(vars: &[(&str, &str)]) -> EnvSettings {
         let vars: Vec<(String, String)> = vars

@@ -3,8 +3,7 @@
 //!
 //! "Current" is the innermost span open on this thread (or in this task,
 //! for async code), the one a `#[traced]` call would be a child of. Errors
-//! and events land on the span that is active at the call site, as the Go
-//! framework's `*Context` variants in the seeds do. Outside any span, or
+//! and events land on the span that is active at the call site. Outside any span, or
 //! when the span is not sampled, every function here is a cheap no-op (one
 //! relaxed load when no pipeline is installed) and never panics.
 
@@ -14,18 +13,19 @@ use std::time::SystemTime;
 use opentelemetry::trace::{Event, SpanKind, Status};
 use opentelemetry::{Key, KeyValue};
 
+use super::future::{Instrumented, PendingSpan};
+use super::guard::SpanGuard;
+use super::{gate, outcome, state};
 use crate::attributes::AttributeValue;
-use crate::callsite::Callsite;
-use crate::context;
-use crate::span::{PendingSpan, SpanGuard, SpanRecord};
+use crate::record::{Callsite, SpanRecord};
 
 /// Runs `f` on the current span's record, if there is a recorded one.
 #[inline]
 pub(crate) fn on_current(f: impl FnOnce(&mut SpanRecord)) {
-    if !crate::collect::gate_open() {
+    if !gate::is_open() {
         return;
     }
-    context::with_local(|local| {
+    state::with_local(|local| {
         if let Some(record) = local.current_record().filter(|r| r.sampled) {
             f(record);
         }
@@ -98,8 +98,8 @@ pub fn record_event(
 /// # best_effort_cleanup();
 /// ```
 pub fn record_error<E: std::error::Error + ?Sized>(error: &E) {
-    if crate::collect::gate_open() {
-        crate::status::record_std_error(std::any::type_name::<E>(), error);
+    if gate::is_open() {
+        outcome::record_std_error(std::any::type_name::<E>(), error);
     }
 }
 
@@ -139,10 +139,10 @@ pub fn current_span_id() -> Option<String> {
 }
 
 fn current_ids() -> Option<(u128, u64)> {
-    if !crate::collect::gate_open() {
+    if !gate::is_open() {
         return None;
     }
-    context::with_local(|local| local.current.span.map(|s| (s.trace_id, s.span_id))).flatten()
+    state::with_local(|local| local.current.span.map(|s| (s.trace_id, s.span_id))).flatten()
 }
 
 /// Spans started through [`with_span`] and [`in_span`]: the name is the run-time one.
@@ -179,11 +179,11 @@ pub fn in_span<F: std::future::Future>(
     name: impl Into<Cow<'static, str>>,
     attributes: impl IntoIterator<Item = KeyValue>,
     future: F,
-) -> crate::__private::Instrumented<F> {
+) -> Instrumented<F> {
     let mut span = PendingSpan::new(&RUNTIME_CALLSITE);
     span.rename(name.into());
     for kv in attributes {
         span.set(kv.key, kv.value);
     }
-    crate::__private::Instrumented::new(span, future)
+    Instrumented::new(span, future)
 }

@@ -1,0 +1,96 @@
+//! The synchronous span: [`SpanGuard`], whose `Drop` ends it.
+//!
+//! Every end goes through `Drop`, so a span ends exactly once on every exit:
+//! return, `?`, early `return`, or a panic unwinding through the call.
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+
+use super::start::push_under;
+use super::start_options::StartOptions;
+use super::{gate, sampler, state};
+use crate::record::Callsite;
+
+const INERT: usize = usize::MAX;
+
+/// Keeps a synchronous span open; dropping it ends the span.
+///
+/// Created by `#[traced]` on a non-async function. It is `!Send`: the span
+/// lives on this thread's stack and must end here.
+#[derive(Debug)]
+#[must_use = "the span ends when the guard is dropped"]
+pub struct SpanGuard {
+    depth: usize,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl SpanGuard {
+    /// Opens a span for `callsite` as a child of the current context and makes it current.
+    #[inline]
+    pub fn enter(callsite: &'static Callsite) -> SpanGuard {
+        if !gate::is_open()
+            || (sampler::global_mode().roots_never_sampled() && state::nothing_current())
+        {
+            return SpanGuard::inert();
+        }
+        Self::enter_recording(callsite)
+    }
+
+    #[inline(never)]
+    fn enter_recording(callsite: &'static Callsite) -> SpanGuard {
+        SpanGuard::pushed(state::with_local(|local| push_under(local, None, callsite)))
+    }
+
+    /// Opens a span whose parent and links `options` choose, and makes it current.
+    pub fn enter_with(callsite: &'static Callsite, options: StartOptions) -> SpanGuard {
+        if !gate::is_open() {
+            return SpanGuard::inert();
+        }
+        SpanGuard::pushed(state::with_local(|local| options.push(local, callsite)))
+    }
+
+    /// Opens a span with a name chosen at run time.
+    pub(crate) fn enter_named(callsite: &'static Callsite, name: Cow<'static, str>) -> SpanGuard {
+        if !gate::is_open() {
+            return SpanGuard::inert();
+        }
+        SpanGuard::pushed(state::with_local(|local| {
+            let depth = push_under(local, None, callsite)?;
+            if let Some(record) = local.top_record() {
+                record.details().name = Some(name);
+            }
+            Some(depth)
+        }))
+    }
+
+    /// The guard of the span pushed at `depth`, if one was.
+    #[inline]
+    fn pushed(depth: Option<Option<usize>>) -> SpanGuard {
+        SpanGuard {
+            depth: depth.flatten().unwrap_or(INERT),
+            _not_send: PhantomData,
+        }
+    }
+
+    const fn inert() -> SpanGuard {
+        SpanGuard {
+            depth: INERT,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Drop for SpanGuard {
+    #[inline]
+    fn drop(&mut self) {
+        if self.depth != INERT {
+            close(self.depth);
+        }
+    }
+}
+
+/// Ends the span at `depth` of this thread's stack.
+#[inline(never)]
+fn close(depth: usize) {
+    state::with_local(|local| local.close(depth, std::thread::panicking()));
+}

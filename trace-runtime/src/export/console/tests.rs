@@ -132,7 +132,7 @@ checkout        12.3ms  server  http.request.method=\"GET\" cart.items=3  at src
 │  └─ db.query   830µs  client  db.system=\"postgres\"
 │       • rows  +500µs  count=2
 └─ render       10.0ms  error: template missing
- • exception  +9.90ms  exception.type=\"TemplateError\" exception.message=\"template missing\"
+     • exception  +9.90ms  exception.type=\"TemplateError\" exception.message=\"template missing\"
 
 ";
 
@@ -285,15 +285,15 @@ fn links_and_dropped_counts_are_shown_under_the_span() {
 
     assert!(export(&exporter, vec![consume]).is_ok());
     assert_eq!(
-        out.take(),
-        "\
+            out.take(),
+            "\
 trace 4bf92f3577b34da6a3ce929d0e0e4736
 consume  1.00ms  consumer  (+2 dropped)
   • (3 more events dropped)
   → link trace=000000000000000000000000000000aa span=00000000000000bb  messaging.operation=\"publish\"
 
 "
-    );
+        );
 }
 
 #[test]
@@ -316,7 +316,7 @@ fn values_keep_their_types_and_control_characters_are_escaped() {
     assert_eq!(
         out.take(),
         "trace 4bf92f3577b34da6a3ce929d0e0e4736\n\
-         evil\\n\\u{1b}[31mname  1.00µs  s=\"a \\\"q\\\"\\nb\" f=1.0 b=true ints=[1,2] strs=[\"x\",\"y\"]\n\n"
+             evil\\n\\u{1b}[31mname  1.00µs  s=\"a \\\"q\\\"\\nb\" f=1.0 b=true ints=[1,2] strs=[\"x\",\"y\"]\n\n"
     );
 }
 
@@ -471,7 +471,7 @@ fn colour_marks_names_durations_and_errors() {
     assert_eq!(
         out.take(),
         "\x1b[1mtrace 4bf92f3577b34da6a3ce929d0e0e4736\x1b[0m\n\
-         \x1b[1;31mroot\x1b[0m  \x1b[2m1.00µs\x1b[0m\x1b[31m  error: boom\x1b[0m\n\n"
+             \x1b[1;31mroot\x1b[0m  \x1b[2m1.00µs\x1b[0m\x1b[31m  error: boom\x1b[0m\n\n"
     );
 }
 

@@ -17,9 +17,8 @@
 //! **Nesting.** [`with_identity`] *extends*: the inner scope sees the
 //! outer attributes plus its own, and an inner key replaces an outer key of
 //! the same name. [`with_identity_replaced`] *replaces*: the inner scope
-//! sees only its own. The seeds' framework offered only replacement
-//! (callers re-stated inherited values), which made it easy to lose a
-//! deployment id; extension is the default here, replacement is explicit.
+//! sees only its own. Replacement alone makes callers re-state inherited
+//! values, which makes it easy to lose a deployment id; extension is the default here, replacement is explicit.
 //!
 //! `service.instance.id` is not identity: it is process-wide and lives once
 //! in the exported Resource (see `trace_runtime::process_nonce`).

@@ -66,7 +66,7 @@ pub trait AttributeValue {
     }
 
     /// Not part of the API: the value as a scalar the span record can keep
-    /// inline (see `crate::inline`), or `None` to take the general path.
+    /// inline (see `record::inline`), or `None` to take the general path.
     #[doc(hidden)]
     fn scalar(&self) -> Option<Scalar<'_>> {
         None

@@ -22,7 +22,7 @@ struct Queue {
     queued: usize,
     spare: Vec<Batch>,
     /// Emptied details boxes, for the threads' pools (boxes: they move
-    /// as one pointer, see `crate::details`).
+    /// as one pointer, see `record::details`).
     #[allow(clippy::vec_box)]
     spare_details: Vec<Box<Details>>,
     max_queue: usize,

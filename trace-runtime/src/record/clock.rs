@@ -2,8 +2,8 @@
 //!
 //! Spans are timed with [`fastant`], which reads the CPU's time-stamp counter
 //! (a few nanoseconds) where it is reliable and falls back to the monotonic
-//! clock elsewhere. `Instant::now` alone costs more than the whole span budget
-//! of DESIGN.md section 7, so the calling thread only stores raw counter
+//! clock elsewhere. `Instant::now` alone costs a good part of a span's whole
+//! budget on the calling thread (`BENCHMARKS.md`), so the calling thread only stores raw counter
 //! values; the collector turns them into wall-clock [`SystemTime`]s, off the
 //! hot path, against one anchor taken per process.
 

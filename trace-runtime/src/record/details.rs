@@ -1,6 +1,6 @@
 //! What most spans never have: kept out of line, and recycled.
 //!
-//! A span's record ([`crate::span::SpanRecord`]) holds what every span has:
+//! A span's record ([`SpanRecord`](super::SpanRecord)) holds what every span has:
 //! ids, times, callsite, scope; it is written into the thread's buffer when
 //! the span opens, so every byte of it costs on every span. A run-time name,
 //! a status, attributes, events and links live in a [`Details`] box that is

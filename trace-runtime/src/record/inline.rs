@@ -4,7 +4,7 @@
 //! `#[traced(attrs(..), args(..))]` records) and a scalar value (an integer,
 //! a float, a bool, or text of at most [`INLINE_TEXT`] bytes) are written
 //! into the record, next to its ids and times, instead of into its
-//! [`Details`](crate::details::Details) box. Records are written one after
+//! details box (`details.rs`). Records are written one after
 //! the other into the thread's buffer, so these bytes land in cache lines
 //! the span touches anyway; a details box is a separate, recycled
 //! allocation, last written by the collector thread on another core, and

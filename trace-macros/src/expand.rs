@@ -1,5 +1,6 @@
-//! Code generation: turns a validated function into the same function whose
-//! every call is one bounded span.
+//! Code generation: turns the parsed, validated view of a traced function
+//! (`ast::Traced`) into the same function whose every call is one bounded
+//! span.
 //!
 //! The signature is never touched (generics, lifetimes, `unsafe`,
 //! `extern "C"`, `impl Trait` arguments stay exactly as written); only the
@@ -19,7 +20,7 @@
 //! lifetime. The early exits `?` and `return` are rewritten in place, see
 //! `rewrite`. Observation is skipped (and the body left untouched) with
 //! `err = false` and no `ret`, or when the return type is `()`, `!` or
-//! contains `impl Trait`; see `shape::Output`.
+//! contains `impl Trait`; see `ast::Output`.
 //!
 //! Generated statements carry narrow `#[allow]`s where a body that diverges
 //! would otherwise trip a lint in the user's crate: `unreachable_code` on
@@ -304,12 +305,12 @@
 use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt as _;
-use syn::{AttrStyle, Block, Expr, Ident, ItemFn, LitStr, Stmt};
+use syn::{AttrStyle, Block, Expr, Ident, LitStr, Stmt};
 
 use crate::args::{Args, SpanName};
+use crate::ast::{AsyncTail, Flavor, Output, Traced};
 use crate::attributes::{Field, FieldValue, Render, StaticLiteral};
-use crate::rewrite;
-use crate::shape::{self, Flavor, Output};
+use crate::rewrite::{self, first_span};
 
 /// Names and paths shared by every part of one expansion.
 struct Context {
@@ -339,6 +340,26 @@ struct Context {
 }
 
 impl Context {
+    fn new(args: &Args) -> Self {
+        let runtime = args.runtime_path().to_token_stream();
+        Context {
+            records: records(&runtime, args.fields()),
+            options: start_options(&runtime, args),
+            runtime,
+            errors: args.error_render(),
+            returns: args.ret().map(|ret| ret.render),
+            errors_at: args
+                .error_render_keyword()
+                .map_or_else(Span::call_site, |keyword| at_user_code(keyword.span)),
+            returns_at: args
+                .ret()
+                .map_or_else(Span::call_site, |ret| at_user_code(ret.keyword.span)),
+            ret: Ident::new("__traced_ret", Span::mixed_site()),
+            span: Ident::new("__traced_span", Span::mixed_site()),
+            guard: Ident::new("__traced_guard", Span::mixed_site()),
+        }
+    }
+
     /// Whether the returned value is looked at at all.
     fn observes(&self) -> bool {
         self.errors.is_some() || self.returns.is_some()
@@ -416,51 +437,39 @@ impl Context {
 }
 
 /// Generates the instrumented function.
-pub(crate) fn traced(args: &Args, mut function: ItemFn) -> TokenStream {
-    let runtime = args.runtime_path().to_token_stream();
-    let cx = Context {
-        records: records(&runtime, args.fields()),
-        options: start_options(&runtime, args),
-        runtime,
-        errors: args.error_render(),
-        returns: args.ret().map(|ret| ret.render),
-        errors_at: args
-            .error_render_keyword()
-            .map_or_else(Span::call_site, |keyword| at_user_code(keyword.span)),
-        returns_at: args
-            .ret()
-            .map_or_else(Span::call_site, |ret| at_user_code(ret.keyword.span)),
-        ret: Ident::new("__traced_ret", Span::mixed_site()),
-        span: Ident::new("__traced_span", Span::mixed_site()),
-        guard: Ident::new("__traced_guard", Span::mixed_site()),
-    };
-    let callsite = callsite(&cx, args, &function.sig.ident);
+pub(crate) fn traced(traced: Traced) -> TokenStream {
+    let Traced {
+        args,
+        mut func,
+        flavor,
+        output,
+    } = traced;
+    let cx = Context::new(&args);
+    let callsite = callsite(&cx, &args, &func.sig.ident);
 
-    let body = match Flavor::of(&function) {
-        Flavor::AsyncFn => async_fn(&cx, &function.sig.output, &mut function.block),
-        Flavor::AsyncTail => {
-            fn_returning_async_block(&cx, &function.sig.output, &mut function.block)
-        }
-        Flavor::Sync => sync_fn(&cx, &function.sig.output, &mut function.block),
+    let body = match flavor {
+        Flavor::AsyncFn => async_fn(&cx, output, &mut func.block),
+        Flavor::AsyncTail(tail) => fn_returning_async_block(&cx, output, &func.block, tail),
+        Flavor::Sync => sync_fn(&cx, output, &mut func.block),
     };
 
-    let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = function
+    let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = func
         .attrs
         .iter()
         .partition(|attr| matches!(attr.style, AttrStyle::Inner(_)));
-    let vis = &function.vis;
-    let sig = &function.sig;
-    let mut output = quote!(#(#outer_attrs)* #vis #sig);
+    let vis = &func.vis;
+    let sig = &func.sig;
+    let mut tokens = quote!(#(#outer_attrs)* #vis #sig);
     // The user's braces, so that the function's span (used by rustc's "this
     // function returns ..." notes) is the user's function, not the attribute.
-    function.block.brace_token.surround(&mut output, |output| {
-        output.extend(quote! {
+    func.block.brace_token.surround(&mut tokens, |tokens| {
+        tokens.extend(quote! {
             #(#inner_attrs)*
             #callsite
             #body
         });
     });
-    output
+    tokens
 }
 
 /// The `static __TRACED_CALLSITE` holding the function's span metadata.
@@ -608,15 +617,6 @@ fn at_user_code(location: Span) -> Span {
     Span::call_site().located_at(location)
 }
 
-/// The span of an expression's first token (what `quote_spanned!` can use
-/// on stable, where spans cannot be joined).
-fn first_span(expr: &Expr) -> Span {
-    expr.to_token_stream()
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |token| token.span())
-}
-
 /// `StartOptions::new().parent(..).root().link(..)`, when any of `parent`,
 /// `root`, `link`/`follows_from` is given. Each expression is the argument
 /// of a method spanned at it, so a type error points at the user's code.
@@ -639,12 +639,12 @@ fn start_options(runtime: &TokenStream, args: &Args) -> Option<TokenStream> {
 
 /// The body of a sync function: a guard, the recorded attributes, then the
 /// body (observed or not).
-fn sync_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenStream {
+fn sync_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStream {
     let guard = &cx.guard;
     let enter = cx.enter();
     let records = &cx.records;
-    let body = match Output::of_return(output) {
-        Output::Named(ty) if cx.observes() => observed(cx, &ty, block),
+    let body = match output {
+        Some(Output::Named(ty)) if cx.observes() => observed(cx, &ty, block),
         _ => {
             let stmts = &block.stmts;
             quote!({ #(#stmts)* })
@@ -659,11 +659,11 @@ fn sync_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenSt
 
 /// The body of an `async fn`: the runtime's future around an `async move`
 /// block holding the body, awaited.
-fn async_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenStream {
+fn async_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStream {
     let runtime = &cx.runtime;
     let span = &cx.span;
     let pending = cx.pending();
-    let inner = async_body(cx, Some(Output::of_return(output)), block);
+    let inner = async_body(cx, output, block);
     quote! {
         let #span = #pending;
         #runtime::__private::Instrumented::new(#span, async move { #inner }).await
@@ -671,39 +671,37 @@ fn async_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenS
 }
 
 /// The body of a sync function ending in an `async` block (see
-/// [`shape::async_tail`]): the span opened first, then the body with the
+/// `ast::AsyncTail`): the span opened first, then the body with the
 /// `async` block wrapped in the runtime's future.
 fn fn_returning_async_block(
     cx: &Context,
-    output: &syn::ReturnType,
-    block: &mut Block,
+    output: Option<Output>,
+    before: &Block,
+    tail: AsyncTail,
 ) -> TokenStream {
-    let span = &cx.span;
-    let pending = cx.pending();
-    if let Some(tail) = shape::async_tail(block) {
-        instrument_async_tail(cx, Output::of_future(output), tail);
-    }
-    let stmts = &block.stmts;
-    quote! {
-        let #span = #pending;
-        { #(#stmts)* }
-    }
-}
-
-/// Replaces `tail`, an `async` block, by the runtime's future around it,
-/// with the block's body observed.
-fn instrument_async_tail(cx: &Context, output: Option<Output>, tail: &mut Expr) {
     let runtime = &cx.runtime;
     let span = &cx.span;
-    let Expr::Async(async_block) = tail else {
-        return;
+    let pending = cx.pending();
+    let AsyncTail { boxed, mut future } = tail;
+    let inner = async_body(cx, output, &mut future.block);
+    future.block.stmts = vec![Stmt::Expr(Expr::Verbatim(inner), None)];
+    let instrumented = Expr::Verbatim(quote! {
+        #runtime::__private::Instrumented::new(#span, #future)
+    });
+    let tail = match boxed {
+        Some(mut call) => {
+            if let Some(arg) = call.args.first_mut() {
+                *arg = instrumented;
+            }
+            Expr::Call(call)
+        }
+        None => instrumented,
     };
-    let inner = async_body(cx, output, &mut async_block.block);
-    async_block.block.stmts = vec![Stmt::Expr(Expr::Verbatim(inner), None)];
-    let wrapped = quote! {
-        #runtime::__private::Instrumented::new(#span, #async_block)
-    };
-    *tail = Expr::Verbatim(wrapped);
+    let stmts = &before.stmts;
+    quote! {
+        let #span = #pending;
+        { #(#stmts)* #tail }
+    }
 }
 
 /// The contents of the `async` block run inside the span: the recorded
@@ -768,9 +766,10 @@ mod tests {
 
     /// Expands `#[traced(args)] item` and returns the output as a string.
     fn expand(args: &str, item: &str) -> String {
-        let args: Args = syn::parse_str(args).unwrap();
-        let function: ItemFn = syn::parse_str(item).unwrap();
-        traced(&args, function).to_string()
+        let Ok(parsed) = Traced::from_syn(args.parse().unwrap(), item.parse().unwrap()) else {
+            panic!("#[traced({args})] {item} should parse");
+        };
+        traced(parsed).to_string()
     }
 
     fn assert_contains(output: &str, expected: &[&str]) {

@@ -37,7 +37,7 @@
 //! or `format!(..)` is therefore not observed, the tail value still is).
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
-use quote::{ToTokens as _, quote};
+use quote::{ToTokens, quote};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Item, Type};
 
@@ -66,17 +66,23 @@ pub(crate) fn observe_exits(block: &mut Block, exits: &Exits<'_>) {
 /// function returning `Option`, say) underlines the user's `operand?`
 /// rather than the `#[traced]` attribute.
 fn wrap_operand(path: &TokenStream, operand: &Expr) -> TokenStream {
+    let span = first_span(operand);
     let operand = operand.to_token_stream();
-    let span = operand
-        .clone()
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |token| token.span());
     let mut call = respan(path.clone(), span);
     let mut args = Group::new(Delimiter::Parenthesis, operand);
     args.set_span(span);
     call.extend([TokenTree::Group(args)]);
     call
+}
+
+/// The span of the first token of `tokens` (what `quote_spanned!` can use
+/// on stable, where spans cannot be joined).
+pub(crate) fn first_span(tokens: &impl ToTokens) -> Span {
+    tokens
+        .to_token_stream()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |token| token.span())
 }
 
 /// `tokens` with every span (delimiters included) set to `span`.

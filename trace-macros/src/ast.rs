@@ -30,6 +30,11 @@
 //!    (`let x: ! =` is unstable), not a type containing `impl Trait` (not
 //!    allowed in a `let`). See [`Output`].
 //!
+//! An item that does not parse at all (a syntax error in the body, say) has
+//! no view: [`Rejection`] then carries no error of its own, and the item is
+//! emitted as written, so that rustc reports the syntax error once, where
+//! it is, instead of alongside a copy of it from syn.
+
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::parse::{ParseStream, Parser as _};
@@ -92,19 +97,52 @@ pub(crate) enum Output {
     Opaque(Type),
 }
 
+/// Why a `#[traced]` use gets no expansion: the errors to emit before the
+/// item as written. No error at all when the item does not parse: rustc
+/// reads the item back and reports its syntax error itself.
+pub(crate) struct Rejection {
+    errors: Option<syn::Error>,
+}
+
+impl From<syn::Error> for Rejection {
+    fn from(error: syn::Error) -> Self {
+        Rejection {
+            errors: Some(error),
+        }
+    }
+}
+
+impl Rejection {
+    /// The errors, then `item` unchanged: a mistake in the attribute gives
+    /// its own message, not a cascade of errors from a missing expansion.
+    pub(crate) fn emit(self, item: TokenStream) -> TokenStream {
+        let mut output = self
+            .errors
+            .map(|error| error.to_compile_error())
+            .unwrap_or_default();
+        output.extend(item);
+        output
+    }
+}
+
 impl Traced {
     /// Parses the attribute's arguments and the annotated item, and
     /// classifies the function. Errors in both are reported together.
-    pub(crate) fn from_syn(args: TokenStream, item: TokenStream) -> syn::Result<Self> {
+    pub(crate) fn from_syn(args: TokenStream, item: TokenStream) -> Result<Self, Rejection> {
         let args = syn::parse2::<Args>(args);
         let func = function(item);
         match (args, func) {
-            (Ok(args), Ok(func)) => Ok(Traced::classify(args, func)),
-            (Err(mut error), Err(func_error)) => {
-                error.combine(func_error);
-                Err(error)
-            }
-            (Err(error), _) | (_, Err(error)) => Err(error),
+            (Ok(args), Ok(Some(func))) => Ok(Traced::classify(args, func)),
+            (args, func) => Err(Rejection {
+                errors: args
+                    .err()
+                    .into_iter()
+                    .chain(func.err())
+                    .reduce(|mut first, next| {
+                        first.combine(next);
+                        first
+                    }),
+            }),
         }
     }
 
@@ -131,9 +169,13 @@ impl Traced {
 }
 
 /// Parses the annotated item and checks that it is a function `#[traced]`
-/// can instrument (question 1 of the module docs).
-fn function(item: TokenStream) -> syn::Result<ItemFn> {
-    match syn::parse2::<Item>(item)? {
+/// can instrument (question 1 of the module docs). `Ok(None)` when it does
+/// not parse: that error is rustc's to report.
+fn function(item: TokenStream) -> syn::Result<Option<ItemFn>> {
+    let Ok(item) = syn::parse2::<Item>(item) else {
+        return Ok(None);
+    };
+    match item {
         Item::Fn(function) => {
             if let Some(constness) = &function.sig.constness {
                 return Err(syn::Error::new(
@@ -142,7 +184,7 @@ fn function(item: TokenStream) -> syn::Result<ItemFn> {
                      (remove `const`, or remove #[traced])",
                 ));
             }
-            Ok(function)
+            Ok(Some(function))
         }
         Item::Verbatim(tokens) => Err(match bodiless_fn.parse2(tokens.clone()) {
             Ok((signature, semi)) => syn::Error::new_spanned(
@@ -380,14 +422,15 @@ fn bounds_output<'a>(mut bounds: impl Iterator<Item = &'a TypeParamBound>) -> Op
 mod tests {
     use super::*;
 
-    fn traced(args: &str, item: &str) -> syn::Result<Traced> {
+    fn traced(args: &str, item: &str) -> Result<Traced, Option<String>> {
         Traced::from_syn(args.parse().unwrap(), item.parse().unwrap())
+            .map_err(|rejection| rejection.errors.map(|error| error.to_string()))
     }
 
     fn error(item: &str) -> String {
         match traced("", item) {
             Ok(_) => panic!("`{item}` should be rejected"),
-            Err(error) => error.to_string(),
+            Err(error) => error.unwrap_or_else(|| panic!("`{item}` should get an error")),
         }
     }
 
@@ -419,6 +462,17 @@ mod tests {
     fn rejects_functions_without_body() {
         assert!(error("fn f(&self) -> u8;").contains("needs a function body"));
         assert!(error("pub fn f();").contains("needs a function body"));
+    }
+
+    #[test]
+    fn leaves_items_that_do_not_parse_to_rustc() {
+        assert_eq!(traced("", "fn f(x: u8) { let y = x +; }").err(), Some(None));
+        let only_the_argument = traced("kind = rpc", "fn f() { let y = ; }").err();
+        assert!(
+            only_the_argument
+                .flatten()
+                .is_some_and(|error| error.contains("unknown span kind")),
+        );
     }
 
     fn output(ret: &str) -> Output {

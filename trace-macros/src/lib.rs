@@ -329,6 +329,10 @@ use proc_macro::TokenStream;
 ///   |                 ^^^
 /// ```
 ///
+/// A function that does not parse (a syntax error in its body, say) is
+/// emitted as written, with no error from `#[traced]`: rustc reports the
+/// syntax error, once, where it is.
+///
 /// A value that cannot be recorded is reported on the expression, with the
 /// way out:
 ///
@@ -350,12 +354,7 @@ pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
     });
     match traced {
         Ok(traced) => expand::traced(traced).into(),
-        Err(error) => {
-            // Emit every error, then the item as written, so that a mistake in
-            // the attribute gives one message, not a cascade from the item.
-            let mut output = error.to_compile_error();
-            output.extend(item);
-            output.into()
-        }
+        // The errors, if any, then the item as written.
+        Err(rejection) => rejection.emit(item).into(),
     }
 }

@@ -1,24 +1,11 @@
 //! Making every early exit of a body visible to the span: `?` and `return`.
 //!
 //! A traced body's value is observed once at its end, but a body can also
-//! leave through `?` and `return`, which skip that end. Rather than wrapping
-//! the body in a closure (which breaks borrowed returns, tracing#2796), each
-//! early exit is rewritten in place so it observes the value it leaves with:
-//!
-//! ```text
-//! // Input:                      // Output:
-//! let n = parse(s)?;             let n = RT::__private::observe_try!(parse(s))?;
-//! return Err(e);                 return {
-//!                                    let __traced_ret: R = Err(e);
-//!                                    #[allow(unreachable_code)]
-//!                                    {
-//!                                        RT::__private::observe!(&__traced_ret);
-//!                                        RT::__private::record_return!(&__traced_ret); // `ret`
-//!                                    }
-//!                                    __traced_ret
-//!                                };
-//! return;                        return;
-//! ```
+//! leave through `?` and `return`, which skip that end. Rather than moving
+//! the body into a closure (a body returning a borrow of a parameter does
+//! not compile there, see `expand`), each early exit is rewritten in place
+//! so that it observes the value it leaves with; [`observe_exits`] shows
+//! the transform.
 //!
 //! What runs at each exit is the caller's choice ([`Exits`]): at a `?`, the
 //! error observation matching `err` (`observe_try!`, `observe_try_display!`
@@ -55,7 +42,27 @@ pub(crate) struct Exits<'a> {
     pub(crate) binding: &'a syn::Ident,
 }
 
-/// Rewrites the early exits of `block` (see the module docs).
+/// Rewrites the early exits of `block` (see the module docs), each in place:
+///
+/// ```text
+/// // Input:
+/// let n = parse(s)?;
+/// return Err(e);
+/// return;
+///
+/// // Output:
+/// let n = RT::__private::observe_try!(parse(s))?;
+/// return {
+///     let __traced_ret: R = Err(e);
+///     #[allow(unreachable_code)]
+///     {
+///         RT::__private::observe!(&__traced_ret);
+///         RT::__private::record_return!(&__traced_ret); // `ret`
+///     }
+///     __traced_ret
+/// };
+/// return;
+/// ```
 pub(crate) fn observe_exits(block: &mut Block, exits: &Exits<'_>) {
     ExitObserver { exits }.visit_block_mut(block);
 }

@@ -46,7 +46,7 @@
 //! | `?` and `return` in the body | `rewrite::observe_exits` |
 
 use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::{AttrStyle, Block, Expr, Ident, LitStr, Stmt};
 
@@ -149,22 +149,12 @@ impl Context {
     /// }
     /// ```
     fn on_return(&self) -> TokenStream {
-        let observe = self.errors.map(|render| {
-            let name = match render {
-                Render::Value => "observe",
-                Render::Display => "observe_display",
-                Render::Debug => "observe_debug",
-            };
-            self.call_on_ret(name, self.errors_at)
-        });
-        let record = self.returns.map(|render| {
-            let name = match render {
-                Render::Value => "record_return",
-                Render::Display => "record_return_display",
-                Render::Debug => "record_return_debug",
-            };
-            self.call_on_ret(name, self.returns_at)
-        });
+        let observe = self
+            .errors
+            .map(|render| self.call_on_ret(&rendered("observe", render), self.errors_at));
+        let record = self
+            .returns
+            .map(|render| self.call_on_ret(&rendered("record_return", render), self.returns_at));
         quote!(#observe #record)
     }
 
@@ -180,36 +170,50 @@ impl Context {
     fn question_mark(&self) -> Option<TokenStream> {
         let runtime = &self.runtime;
         self.errors.map(|render| {
-            let name = match render {
-                Render::Value => quote!(observe_try),
-                Render::Display => quote!(observe_try_display),
-                Render::Debug => quote!(observe_try_debug),
-            };
+            let name = Ident::new(&rendered("observe_try", render), Span::call_site());
             quote!(#runtime::__private::#name!)
         })
     }
 
     /// `SpanGuard::enter(..)` or, with start options, `SpanGuard::enter_with(..)`.
     fn enter(&self) -> TokenStream {
-        let runtime = &self.runtime;
-        match &self.options {
-            None => quote!(#runtime::__private::SpanGuard::enter(&__TRACED_CALLSITE)),
-            Some(options) => {
-                quote!(#runtime::__private::SpanGuard::enter_with(&__TRACED_CALLSITE, #options))
-            }
-        }
+        self.start("SpanGuard", "enter")
     }
 
     /// `PendingSpan::new(..)` or, with start options, `PendingSpan::new_with(..)`.
     fn pending(&self) -> TokenStream {
+        self.start("PendingSpan", "new")
+    }
+
+    /// `RT::__private::ty::constructor(&__TRACED_CALLSITE)` or, with start
+    /// options, `RT::__private::ty::constructor_with(&__TRACED_CALLSITE, options)`.
+    fn start(&self, ty: &str, constructor: &str) -> TokenStream {
         let runtime = &self.runtime;
+        let ty = Ident::new(ty, Span::call_site());
         match &self.options {
-            None => quote!(#runtime::__private::PendingSpan::new(&__TRACED_CALLSITE)),
+            None => {
+                let constructor = Ident::new(constructor, Span::call_site());
+                quote!(#runtime::__private::#ty::#constructor(&__TRACED_CALLSITE))
+            }
             Some(options) => {
-                quote!(#runtime::__private::PendingSpan::new_with(&__TRACED_CALLSITE, #options))
+                let constructor = format_ident!("{constructor}_with");
+                quote!(#runtime::__private::#ty::#constructor(&__TRACED_CALLSITE, #options))
             }
         }
     }
+}
+
+/// The name of the runtime macro that does `base` with `render`'s
+/// rendering: `observe`, `observe_display` (`%`), `observe_debug` (`?`).
+/// Every observation and recording macro of the runtime comes in those
+/// three forms.
+fn rendered(base: &str, render: Render) -> String {
+    let suffix = match render {
+        Render::Value => "",
+        Render::Display => "_display",
+        Render::Debug => "_debug",
+    };
+    format!("{base}{suffix}")
 }
 
 /// Generates the instrumented function: its attributes and signature as

@@ -121,17 +121,16 @@ struct ExitObserver<'a> {
 
 impl VisitMut for ExitObserver<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
-        match expr {
-            // Closures, async, try and const blocks: their `?` and `return`
-            // do not leave the traced function. Macros and verbatim tokens:
-            // unparsed, nothing to walk.
-            Expr::Closure(_)
-            | Expr::Async(_)
-            | Expr::TryBlock(_)
-            | Expr::Const(_)
-            | Expr::Macro(_)
-            | Expr::Verbatim(_) => return,
-            _ => {}
+        // Closures, async, try and const blocks: their `?` and `return` do
+        // not leave the traced function.
+        let leaves_something_else = matches!(
+            expr,
+            Expr::Closure(_) | Expr::Async(_) | Expr::TryBlock(_) | Expr::Const(_)
+        );
+        // Macros and verbatim tokens: nothing parsed to walk.
+        let unparsed = matches!(expr, Expr::Macro(_) | Expr::Verbatim(_));
+        if leaves_something_else || unparsed {
+            return;
         }
         // Inner exits first, so `return f()?` observes both.
         visit_mut::visit_expr_mut(self, expr);

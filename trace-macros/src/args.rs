@@ -13,6 +13,7 @@
 use proc_macro2::Span;
 use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitBool, LitStr, Path, PathSegment, Token};
 
 use crate::attributes::{self, Field, Render};
@@ -185,22 +186,18 @@ impl Parse for Args {
         while !input.is_empty() {
             let lookahead = input.lookahead1();
             if lookahead.peek(kw::name) {
-                let key: kw::name = input.parse()?;
-                reject_duplicate(args.name.is_some(), key.span, "name")?;
+                parse_once::<kw::name>(input, args.name.is_some(), "name")?;
                 input.parse::<Token![=]>()?;
                 args.name = Some(parse_name(input)?);
             } else if lookahead.peek(kw::kind) {
-                let key: kw::kind = input.parse()?;
-                reject_duplicate(args.kind.is_some(), key.span, "kind")?;
+                parse_once::<kw::kind>(input, args.kind.is_some(), "kind")?;
                 input.parse::<Token![=]>()?;
                 args.kind = Some(parse_kind(input)?);
             } else if lookahead.peek(kw::err) {
-                let key: kw::err = input.parse()?;
-                reject_duplicate(args.err.is_some(), key.span, "err")?;
+                let key: kw::err = parse_once(input, args.err.is_some(), "err")?;
                 args.err = Some(parse_err(input, key)?);
             } else if lookahead.peek(kw::attrs) {
-                let key: kw::attrs = input.parse()?;
-                reject_duplicate(args.attrs.is_some(), key.span, "attrs")?;
+                let key: kw::attrs = parse_once(input, args.attrs.is_some(), "attrs")?;
                 let content = parenthesized_list(
                     input,
                     key.span,
@@ -210,24 +207,20 @@ impl Parse for Args {
                 attributes::parse_attrs(&content, &mut args.fields)?;
                 args.attrs = Some(key);
             } else if lookahead.peek(kw::args) {
-                let key: kw::args = input.parse()?;
-                reject_duplicate(args.args.is_some(), key.span, "args")?;
+                let key: kw::args = parse_once(input, args.args.is_some(), "args")?;
                 let content = parenthesized_list(input, key.span, "args", "args(id, name)")?;
                 attributes::parse_args(&content, &mut args.fields)?;
                 args.args = Some(key);
             } else if lookahead.peek(kw::ret) {
-                let key: kw::ret = input.parse()?;
-                reject_duplicate(args.ret.is_some(), key.span, "ret")?;
+                let key: kw::ret = parse_once(input, args.ret.is_some(), "ret")?;
                 args.ret = Some(parse_ret(input, key)?);
             } else if lookahead.peek(kw::parent) {
-                let key: kw::parent = input.parse()?;
-                reject_duplicate(args.parent.is_some(), key.span, "parent")?;
+                let key: kw::parent = parse_once(input, args.parent.is_some(), "parent")?;
                 let expr =
                     parse_expr_value(input, "parent", "parent = trace_runtime::extract(&headers)")?;
                 args.parent = Some((key, expr));
             } else if lookahead.peek(kw::root) {
-                let key: kw::root = input.parse()?;
-                reject_duplicate(args.root.is_some(), key.span, "root")?;
+                let key: kw::root = parse_once(input, args.root.is_some(), "root")?;
                 if input.peek(Token![=]) {
                     return Err(
                         input.error("`root` takes no value: write `root` to start a new trace")
@@ -246,8 +239,7 @@ impl Parse for Args {
                     "follows_from = &producer_context",
                 )?);
             } else if lookahead.peek(Token![crate]) {
-                let key: Token![crate] = input.parse()?;
-                reject_duplicate(args.krate.is_some(), key.span, "crate")?;
+                parse_once::<Token![crate]>(input, args.krate.is_some(), "crate")?;
                 input.parse::<Token![=]>()?;
                 args.krate = Some(parse_crate(input)?);
             } else {
@@ -347,17 +339,19 @@ fn parse_ret(input: ParseStream, keyword: kw::ret) -> syn::Result<Ret> {
     Ok(Ret { keyword, render })
 }
 
-/// The error for a second occurrence of `key`.
-fn reject_duplicate(seen: bool, span: Span, key: &str) -> syn::Result<()> {
+/// Parses the key of an argument that may be given once, `seen` saying
+/// whether it already was (then the error is on the second occurrence).
+fn parse_once<K: Parse + Spanned>(input: ParseStream, seen: bool, name: &str) -> syn::Result<K> {
+    let key: K = input.parse()?;
     if seen {
         Err(syn::Error::new(
-            span,
+            key.span(),
             format!(
-                "duplicate argument `{key}`: #[traced] takes each argument at most once, remove one of them"
+                "duplicate argument `{name}`: #[traced] takes each argument at most once, remove one of them"
             ),
         ))
     } else {
-        Ok(())
+        Ok(key)
     }
 }
 

@@ -171,16 +171,12 @@ pub(crate) fn parse_render(input: ParseStream, what: &str) -> syn::Result<Render
              write `{what}(%)` or `{what}(?)`"
         )
     };
-    let render = if content.peek(Token![%]) {
-        content.parse::<Token![%]>()?;
-        Render::Display
-    } else if content.peek(Token![?]) {
-        content.parse::<Token![?]>()?;
-        Render::Debug
-    } else if content.is_empty() {
-        return Err(syn::Error::new(parens.span.join(), expected()));
-    } else {
-        return Err(content.error(expected()));
+    let render = match parse_text_render(&content)? {
+        Some(render) => render,
+        None if content.is_empty() => {
+            return Err(syn::Error::new(parens.span.join(), expected()));
+        }
+        None => return Err(content.error(expected())),
     };
     if !content.is_empty() {
         return Err(content.error(format!(
@@ -188,6 +184,19 @@ pub(crate) fn parse_render(input: ParseStream, what: &str) -> syn::Result<Render
         )));
     }
     Ok(render)
+}
+
+/// `%` (Display) or `?` (Debug), if `input` starts with one.
+fn parse_text_render(input: ParseStream) -> syn::Result<Option<Render>> {
+    if input.peek(Token![%]) {
+        input.parse::<Token![%]>()?;
+        Ok(Some(Render::Display))
+    } else if input.peek(Token![?]) {
+        input.parse::<Token![?]>()?;
+        Ok(Some(Render::Debug))
+    } else {
+        Ok(None)
+    }
 }
 
 /// Adds `field`, or fails on its key if the key is taken.
@@ -258,15 +267,7 @@ fn parse_key(input: ParseStream) -> syn::Result<(String, TokenStream)> {
 
 /// `%expr`, `?expr`, a literal, or an expression.
 fn parse_value(input: ParseStream) -> syn::Result<FieldValue> {
-    let render = if input.peek(Token![%]) {
-        input.parse::<Token![%]>()?;
-        Render::Display
-    } else if input.peek(Token![?]) {
-        input.parse::<Token![?]>()?;
-        Render::Debug
-    } else {
-        Render::Value
-    };
+    let render = parse_text_render(input)?.unwrap_or(Render::Value);
     if input.is_empty() || input.peek(Token![,]) {
         return Err(input.error("expected a value after `=`"));
     }

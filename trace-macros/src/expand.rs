@@ -1,5 +1,6 @@
-//! Code generation: turns a validated function into the same function whose
-//! every call is one bounded span.
+//! Code generation: turns the parsed, validated view of a traced function
+//! (`ast::Traced`) into the same function whose every call is one bounded
+//! span.
 //!
 //! The signature is never touched (generics, lifetimes, `unsafe`,
 //! `extern "C"`, `impl Trait` arguments stay exactly as written); only the
@@ -14,302 +15,45 @@
 //! goes away, so it ends on every exit, panics included. The returned value
 //! is observed (`Err` recorded on the span) by binding it to a `let` typed
 //! with the declared return type, never by moving the body into a closure:
-//! a closure would break borrowed returns (tracing#2796), while a `let`
-//! annotated with `&str` or `Result<&T, E>` simply gets a fresh inference
-//! lifetime. The early exits `?` and `return` are rewritten in place, see
-//! `rewrite`. Observation is skipped (and the body left untouched) with
-//! `err = false` and no `ret`, or when the return type is `()`, `!` or
-//! contains `impl Trait`; see `shape::Output`.
+//! a body returning a borrow of a parameter (`&self.name`) does not compile
+//! inside a closure, whose captured variables a returned reference cannot
+//! outlive, while a `let` annotated with `&str` or `Result<&T, E>` simply
+//! gets a fresh inference lifetime. The early exits `?` and `return` are
+//! rewritten in place, see `rewrite`. Observation is skipped (and the body
+//! left untouched) with `err = false` and no `ret`, or when the return type
+//! is `()`, `!` or contains `impl Trait`; see `ast::Output`.
 //!
 //! Generated statements carry narrow `#[allow]`s where a body that diverges
 //! would otherwise trip a lint in the user's crate: `unreachable_code` on
 //! the observation after it, `clippy::diverging_sub_expression` on the `let`
-//! holding it. They are shown once below and elided afterwards.
+//! holding it. They are shown once, on [`observed`], and elided elsewhere.
 //!
-//! Every transform, with `CALLSITE;` standing for the static below (spanned
-//! at the function's name so that `line!()` gives the line of the `fn`):
+//! Each transform is shown as an `// Input:` / `// Output:` pair on the
+//! function that generates it, with `CALLSITE;` standing for the static
+//! [`callsite`] emits:
 //!
-//! ```text
-//! static __TRACED_CALLSITE: RT::__private::Callsite = RT::__private::Callsite::new(
-//!     "load_user",                       // or `name = "..."` / `name = PATH`
-//!     RT::__private::SpanKind::Internal, // or `kind = ...`
-//!     ::core::concat!(::core::module_path!(), "::", "load_user"),
-//!     ::core::file!(),
-//!     ::core::line!(),
-//! );
-//! ```
-//!
-//! ## Sync function
-//!
-//! ```text
-//! // Input:
-//! #[traced]
-//! fn load_user(&self, id: u64) -> Result<&User, DbError> {
-//!     let row = self.db.get(id)?;
-//!     if row.deleted {
-//!         return Err(DbError::Gone);
-//!     }
-//!     Ok(&row.user)
-//! }
-//!
-//! // Output:
-//! fn load_user(&self, id: u64) -> Result<&User, DbError> {
-//!     CALLSITE;
-//!     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
-//!     #[allow(clippy::diverging_sub_expression)]
-//!     let __traced_ret: Result<&User, DbError> = {
-//!         let row = RT::__private::observe_try!(self.db.get(id))?;
-//!         if row.deleted {
-//!             return {
-//!                 let __traced_ret: Result<&User, DbError> = Err(DbError::Gone);
-//!                 #[allow(unreachable_code)]
-//!                 { RT::__private::observe!(&__traced_ret); }
-//!                 __traced_ret
-//!             };
-//!         }
-//!         Ok(&row.user)
-//!     };
-//!     #[allow(unreachable_code)]
-//!     { RT::__private::observe!(&__traced_ret); }
-//!     __traced_ret
-//! }
-//! ```
-//!
-//! Without observation (`err = false`; `()`, `!` or `impl Trait` returns):
-//!
-//! ```text
-//! // Input:
-//! #[traced]
-//! fn tick(&mut self) { self.n += 1; }
-//!
-//! // Output:
-//! fn tick(&mut self) {
-//!     CALLSITE;
-//!     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
-//!     { self.n += 1; }
-//! }
-//! ```
-//!
-//! ## `async fn`
-//!
-//! The span is opened when the future is first polled (an `async fn` runs
-//! nothing before that) and entered on every poll by the runtime's future.
-//!
-//! ```text
-//! // Input:
-//! #[traced]
-//! async fn fetch(&self, id: u64) -> Result<Row, DbError> {
-//!     let row = self.db.get(id).await?;
-//!     Ok(row)
-//! }
-//!
-//! // Output:
-//! async fn fetch(&self, id: u64) -> Result<Row, DbError> {
-//!     CALLSITE;
-//!     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
-//!     RT::__private::Instrumented::new(__traced_span, async move {
-//!         let __traced_ret: Result<Row, DbError> = {
-//!             let row = RT::__private::observe_try!(self.db.get(id).await)?;
-//!             Ok(row)
-//!         };
-//!         RT::__private::observe!(&__traced_ret);
-//!         __traced_ret
-//!     })
-//!     .await
-//! }
-//! ```
-//!
-//! With `err = false` or an `impl Trait` output the inner block still ends
-//! in `let __traced_ret: R = { .. }; __traced_ret` (each `impl Trait` in `R`
-//! written `_`), because a `?` inside an `async` block needs the block's
-//! output type to be known. With a `()` or `!` output the inner block is the
-//! body as written.
-//!
-//! ## Function returning an `async` block (`-> impl Future`)
-//!
-//! The span is opened at the call, before the statements that precede the
-//! tail `async` block, and the block is wrapped in the runtime's future.
-//! The block's output is observed when the `Future<Output = X>` bound names
-//! `X` (same rules as above). If the body does not end in an `async` block,
-//! the function is instrumented as a sync function (the span then covers
-//! creating the future, not running it).
-//!
-//! ```text
-//! // Input:
-//! #[traced]
-//! fn send(&self, msg: Msg) -> impl Future<Output = io::Result<()>> + Send + '_ {
-//!     let bytes = msg.encode();
-//!     async move { self.conn.write_all(&bytes).await }
-//! }
-//!
-//! // Output:
-//! fn send(&self, msg: Msg) -> impl Future<Output = io::Result<()>> + Send + '_ {
-//!     CALLSITE;
-//!     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
-//!     {
-//!         let bytes = msg.encode();
-//!         RT::__private::Instrumented::new(__traced_span, async move {
-//!             let __traced_ret: io::Result<()> = { self.conn.write_all(&bytes).await };
-//!             RT::__private::observe!(&__traced_ret);
-//!             __traced_ret
-//!         })
-//!     }
-//! }
-//! ```
-//!
-//! ## Attributes: `attrs(..)` and `args(..)`
-//!
-//! Literal values join the callsite; everything else is recorded by
-//! statements placed right after the span is entered: after the guard in
-//! a sync function, first thing inside the `async move` block for async
-//! code (where an `async fn`'s parameters are owned). All values are
-//! evaluated, in order, then recorded with one look-up of the span. Each
-//! `with` call is located at the user's expression, so a value without an
-//! attribute form is reported there. An operand that binds more loosely than `&` is
-//! parenthesized (`&(a + b)`).
-//!
-//! ```text
-//! // Input:
-//! #[traced(attrs(db.system = "postgres", db.rows = limit * 2, peer = %addr, opts = ?opts), args(sql))]
-//! fn query(sql: &str, limit: u32, addr: SocketAddr, opts: &Opts) -> Rows { .. }
-//!
-//! // Output:
-//! fn query(sql: &str, limit: u32, addr: SocketAddr, opts: &Opts) -> Rows {
-//!     static __TRACED_CALLSITE: RT::__private::Callsite = RT::__private::Callsite::new(..)
-//!         .with_attributes(&[RT::__private::StaticAttribute::new(
-//!             "db.system",
-//!             RT::__private::StaticValue::Str("postgres"),   // or I64(-3), F64(0.5), Bool(true)
-//!         )]);
-//!     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
-//!     RT::__private::Attributes::new()
-//!         .with(&"db.rows", &(limit * 2))
-//!         .with(&"peer", &RT::__private::Display(&addr))
-//!         .with(&"opts", &RT::__private::Debug(&opts))
-//!         .with(&"sql", &sql)
-//!         .record();
-//!     { .. }
-//! }
-//!
-//! // An `async fn`:
-//! let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
-//! RT::__private::Instrumented::new(__traced_span, async move {
-//!     RT::__private::Attributes::new().with(&"sql", &sql).record();
-//!     ..
-//! })
-//! .await
-//! ```
-//!
-//! ## Return values and error rendering: `ret`, `err(%)`, `err(?)`
-//!
-//! `ret` makes the body observed even with `err = false`, and adds the
-//! recording of the value next to the error observation at the tail and at
-//! every rewritten `return` (never at a `?`). `err(%)` / `err(?)` swap the
-//! observation macros for their `Display` / `Debug` forms. `validate`
-//! rejects `ret` when the value's type cannot be written in the `let`.
-//!
-//! ```text
-//! // Input:
-//! #[traced(ret(%), err(?))]
-//! fn peer(&self) -> Result<&SocketAddr, Closed> {
-//!     let conn = self.conn()?;
-//!     Ok(&conn.peer)
-//! }
-//!
-//! // Output:
-//! fn peer(&self) -> Result<&SocketAddr, Closed> {
-//!     CALLSITE;
-//!     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
-//!     let __traced_ret: Result<&SocketAddr, Closed> = {
-//!         let conn = RT::__private::observe_try_debug!(self.conn())?;
-//!         Ok(&conn.peer)
-//!     };
-//!     {
-//!         RT::__private::observe_debug!(&__traced_ret);
-//!         RT::__private::record_return_display!(&__traced_ret);
-//!     }
-//!     __traced_ret
-//! }
-//! ```
-//!
-//! With `ret` and `err = false`, only `record_return!` runs, and `?` is
-//! left as written.
-//!
-//! ## Parent and links: `parent`, `root`, `link`, `follows_from`
-//!
-//! Only when one of them is given, the span is opened through
-//! `StartOptions` (the plain `enter` / `new` stay the fast path otherwise).
-//! The expressions are the arguments of the builder, so they are evaluated
-//! before the span opens, in the function's scope; for an `async fn`, in
-//! its body before the inner `async move` block, where the parameters are
-//! still available by reference.
-//!
-//! ```text
-//! // Input:
-//! #[traced(kind = consumer, root, link = &message.producer, follows_from = previous)]
-//! fn on_message(message: &Message, previous: Option<PropagatedContext>) { .. }
-//!
-//! // Output:
-//! fn on_message(message: &Message, previous: Option<PropagatedContext>) {
-//!     CALLSITE;
-//!     let __traced_guard = RT::__private::SpanGuard::enter_with(
-//!         &__TRACED_CALLSITE,
-//!         RT::__private::StartOptions::new().root().link(&message.producer).link(previous),
-//!     );
-//!     { .. }
-//! }
-//!
-//! // With `parent = RT::extract(&headers)` on an `async fn`:
-//! let __traced_span = RT::__private::PendingSpan::new_with(
-//!     &__TRACED_CALLSITE,
-//!     RT::__private::StartOptions::new().parent(RT::extract(&headers)),
-//! );
-//! RT::__private::Instrumented::new(__traced_span, async move { .. }).await
-//! ```
-//!
-//! ## `#[async_trait]` method
-//!
-//! `#[async_trait]` sits on the `impl` (or trait) block, so it expands
-//! before the `#[traced]` on a method inside it and hands `#[traced]` a sync
-//! function whose body is `Box::pin(async move { .. })`. The `async` block is
-//! wrapped as above, inside the `Box::pin`, with `R` taken from the
-//! `dyn Future<Output = R>` of the rewritten signature.
-//!
-//! ```text
-//! // Input (after #[async_trait]):
-//! #[traced]
-//! fn get<'life0, 'async_trait>(&'life0 self, id: u64)
-//!     -> Pin<Box<dyn Future<Output = Result<Row, DbError>> + Send + 'async_trait>>
-//! where 'life0: 'async_trait, Self: 'async_trait
-//! {
-//!     Box::pin(async move { /* async-trait's body */ })
-//! }
-//!
-//! // Output:
-//! fn get<'life0, 'async_trait>(&'life0 self, id: u64)
-//!     -> Pin<Box<dyn Future<Output = Result<Row, DbError>> + Send + 'async_trait>>
-//! where 'life0: 'async_trait, Self: 'async_trait
-//! {
-//!     CALLSITE;
-//!     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
-//!     {
-//!         Box::pin(RT::__private::Instrumented::new(__traced_span, async move {
-//!             let __traced_ret: Result<Row, DbError> = { /* async-trait's body */ };
-//!             RT::__private::observe!(&__traced_ret);
-//!             __traced_ret
-//!         }))
-//!     }
-//! }
-//! ```
+//! | transform | where |
+//! |---|---|
+//! | the `static __TRACED_CALLSITE` (name, kind, code location) | [`callsite`] |
+//! | sync function | [`sync_fn`] |
+//! | the body bound to a typed `let` and observed | [`observed`] |
+//! | `async fn` | [`async_fn`] |
+//! | function returning an `async` block (`-> impl Future`), `#[async_trait]` method | [`fn_returning_async_block`] |
+//! | literal `attrs(..)` in the callsite | [`static_attributes`] |
+//! | evaluated `attrs(..)` and `args(..)` | [`records`] |
+//! | `ret`, `err(%)`, `err(?)` at the tail and at each `return` | [`Context::on_return`] |
+//! | `parent`, `root`, `link`, `follows_from` | [`start_options`] |
+//! | `?` and `return` in the body | `rewrite::observe_exits` |
 
 use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
-use syn::{AttrStyle, Block, Expr, Ident, ItemFn, LitStr, Stmt};
+use syn::{AttrStyle, Block, Expr, Ident, LitStr, Stmt};
 
 use crate::args::{Args, SpanName};
+use crate::ast::{AsyncTail, Flavor, Output, Traced};
 use crate::attributes::{Field, FieldValue, Render, StaticLiteral};
-use crate::rewrite;
-use crate::shape::{self, Flavor, Output};
+use crate::rewrite::{self, first_span};
 
 /// Names and paths shared by every part of one expansion.
 struct Context {
@@ -339,6 +83,26 @@ struct Context {
 }
 
 impl Context {
+    fn new(args: &Args) -> Self {
+        let runtime = args.runtime_path().to_token_stream();
+        Context {
+            records: records(&runtime, args.fields()),
+            options: start_options(&runtime, args),
+            runtime,
+            errors: args.error_render(),
+            returns: args.ret().map(|ret| ret.render),
+            errors_at: args
+                .error_render_keyword()
+                .map_or_else(Span::call_site, |keyword| at_user_code(keyword.span)),
+            returns_at: args
+                .ret()
+                .map_or_else(Span::call_site, |ret| at_user_code(ret.keyword.span)),
+            ret: Ident::new("__traced_ret", Span::mixed_site()),
+            span: Ident::new("__traced_span", Span::mixed_site()),
+            guard: Ident::new("__traced_guard", Span::mixed_site()),
+        }
+    }
+
     /// Whether the returned value is looked at at all.
     fn observes(&self) -> bool {
         self.errors.is_some() || self.returns.is_some()
@@ -348,26 +112,49 @@ impl Context {
     /// the error observation, then the return value's recording.
     ///
     /// Each statement is located at the argument that asked for it (`ret`,
-    /// `err(%)`), so that a type error in it points there: a return type
-    /// without an attribute form under `ret`, a non-`Result` under
-    /// `err(%)`.
+    /// `err(%)`), so that a type error in it points at that argument: a
+    /// return type without an attribute form under `ret`, a non-`Result`
+    /// under `err(%)`.
+    ///
+    /// `ret` makes the body observed even with `err = false`, and adds the
+    /// recording of the value next to the error observation at the tail and
+    /// at every rewritten `return` (never at a `?`). `err(%)` / `err(?)`
+    /// swap the observation macros for their `Display` / `Debug` forms
+    /// (see [`Context::question_mark`] for the `?`). `validate` rejects
+    /// `ret` when the value's type cannot be written in the `let`. With
+    /// `ret` and `err = false`, only `record_return!` runs, and `?` is left
+    /// as written.
+    ///
+    /// ```text
+    /// // Input:
+    /// #[traced(ret(%), err(?))]
+    /// fn peer(&self) -> Result<&SocketAddr, Closed> {
+    ///     let conn = self.conn()?;
+    ///     Ok(&conn.peer)
+    /// }
+    ///
+    /// // Output:
+    /// fn peer(&self) -> Result<&SocketAddr, Closed> {
+    ///     CALLSITE;
+    ///     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
+    ///     let __traced_ret: Result<&SocketAddr, Closed> = {
+    ///         let conn = RT::__private::observe_try_debug!(self.conn())?;
+    ///         Ok(&conn.peer)
+    ///     };
+    ///     {
+    ///         RT::__private::observe_debug!(&__traced_ret);
+    ///         RT::__private::record_return_display!(&__traced_ret);
+    ///     }
+    ///     __traced_ret
+    /// }
+    /// ```
     fn on_return(&self) -> TokenStream {
-        let observe = self.errors.map(|render| {
-            let name = match render {
-                Render::Value => "observe",
-                Render::Display => "observe_display",
-                Render::Debug => "observe_debug",
-            };
-            self.call_on_ret(name, self.errors_at)
-        });
-        let record = self.returns.map(|render| {
-            let name = match render {
-                Render::Value => "record_return",
-                Render::Display => "record_return_display",
-                Render::Debug => "record_return_debug",
-            };
-            self.call_on_ret(name, self.returns_at)
-        });
+        let observe = self
+            .errors
+            .map(|render| self.call_on_ret(&rendered("observe", render), self.errors_at));
+        let record = self
+            .returns
+            .map(|render| self.call_on_ret(&rendered("record_return", render), self.returns_at));
         quote!(#observe #record)
     }
 
@@ -383,87 +170,108 @@ impl Context {
     fn question_mark(&self) -> Option<TokenStream> {
         let runtime = &self.runtime;
         self.errors.map(|render| {
-            let name = match render {
-                Render::Value => quote!(observe_try),
-                Render::Display => quote!(observe_try_display),
-                Render::Debug => quote!(observe_try_debug),
-            };
+            let name = Ident::new(&rendered("observe_try", render), Span::call_site());
             quote!(#runtime::__private::#name!)
         })
     }
 
     /// `SpanGuard::enter(..)` or, with start options, `SpanGuard::enter_with(..)`.
     fn enter(&self) -> TokenStream {
-        let runtime = &self.runtime;
-        match &self.options {
-            None => quote!(#runtime::__private::SpanGuard::enter(&__TRACED_CALLSITE)),
-            Some(options) => {
-                quote!(#runtime::__private::SpanGuard::enter_with(&__TRACED_CALLSITE, #options))
-            }
-        }
+        self.start("SpanGuard", "enter")
     }
 
     /// `PendingSpan::new(..)` or, with start options, `PendingSpan::new_with(..)`.
     fn pending(&self) -> TokenStream {
+        self.start("PendingSpan", "new")
+    }
+
+    /// `RT::__private::ty::constructor(&__TRACED_CALLSITE)` or, with start
+    /// options, `RT::__private::ty::constructor_with(&__TRACED_CALLSITE, options)`.
+    fn start(&self, ty: &str, constructor: &str) -> TokenStream {
         let runtime = &self.runtime;
+        let ty = Ident::new(ty, Span::call_site());
         match &self.options {
-            None => quote!(#runtime::__private::PendingSpan::new(&__TRACED_CALLSITE)),
+            None => {
+                let constructor = Ident::new(constructor, Span::call_site());
+                quote!(#runtime::__private::#ty::#constructor(&__TRACED_CALLSITE))
+            }
             Some(options) => {
-                quote!(#runtime::__private::PendingSpan::new_with(&__TRACED_CALLSITE, #options))
+                let constructor = format_ident!("{constructor}_with");
+                quote!(#runtime::__private::#ty::#constructor(&__TRACED_CALLSITE, #options))
             }
         }
     }
 }
 
-/// Generates the instrumented function.
-pub(crate) fn traced(args: &Args, mut function: ItemFn) -> TokenStream {
-    let runtime = args.runtime_path().to_token_stream();
-    let cx = Context {
-        records: records(&runtime, args.fields()),
-        options: start_options(&runtime, args),
-        runtime,
-        errors: args.error_render(),
-        returns: args.ret().map(|ret| ret.render),
-        errors_at: args
-            .error_render_keyword()
-            .map_or_else(Span::call_site, |keyword| at_user_code(keyword.span)),
-        returns_at: args
-            .ret()
-            .map_or_else(Span::call_site, |ret| at_user_code(ret.keyword.span)),
-        ret: Ident::new("__traced_ret", Span::mixed_site()),
-        span: Ident::new("__traced_span", Span::mixed_site()),
-        guard: Ident::new("__traced_guard", Span::mixed_site()),
+/// The name of the runtime macro that does `base` with `render`'s
+/// rendering: `observe`, `observe_display` (`%`), `observe_debug` (`?`).
+/// Every observation and recording macro of the runtime comes in those
+/// three forms.
+fn rendered(base: &str, render: Render) -> String {
+    let suffix = match render {
+        Render::Value => "",
+        Render::Display => "_display",
+        Render::Debug => "_debug",
     };
-    let callsite = callsite(&cx, args, &function.sig.ident);
+    format!("{base}{suffix}")
+}
 
-    let body = match Flavor::of(&function) {
-        Flavor::AsyncFn => async_fn(&cx, &function.sig.output, &mut function.block),
-        Flavor::AsyncTail => {
-            fn_returning_async_block(&cx, &function.sig.output, &mut function.block)
-        }
-        Flavor::Sync => sync_fn(&cx, &function.sig.output, &mut function.block),
+/// Generates the instrumented function: its attributes and signature as
+/// written, then, inside the user's braces, its inner attributes, the
+/// callsite and the body the flavor calls for.
+pub(crate) fn traced(traced: Traced) -> TokenStream {
+    let Traced {
+        args,
+        mut func,
+        flavor,
+        output,
+    } = traced;
+    let cx = Context::new(&args);
+    let callsite = callsite(&cx, &args, &func.sig.ident);
+
+    let body = match flavor {
+        Flavor::AsyncFn => async_fn(&cx, output, &mut func.block),
+        Flavor::AsyncTail(tail) => fn_returning_async_block(&cx, output, &func.block, tail),
+        Flavor::Sync => sync_fn(&cx, output, &mut func.block),
     };
 
-    let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = function
+    let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = func
         .attrs
         .iter()
         .partition(|attr| matches!(attr.style, AttrStyle::Inner(_)));
-    let vis = &function.vis;
-    let sig = &function.sig;
-    let mut output = quote!(#(#outer_attrs)* #vis #sig);
+    let vis = &func.vis;
+    let sig = &func.sig;
+    let mut tokens = quote!(#(#outer_attrs)* #vis #sig);
     // The user's braces, so that the function's span (used by rustc's "this
     // function returns ..." notes) is the user's function, not the attribute.
-    function.block.brace_token.surround(&mut output, |output| {
-        output.extend(quote! {
+    func.block.brace_token.surround(&mut tokens, |tokens| {
+        tokens.extend(quote! {
             #(#inner_attrs)*
             #callsite
             #body
         });
     });
-    output
+    tokens
 }
 
-/// The `static __TRACED_CALLSITE` holding the function's span metadata.
+/// The `static __TRACED_CALLSITE` holding the function's span metadata,
+/// spanned at the function's name so that `line!()` gives the line of the
+/// `fn`. The other transforms show it as `CALLSITE;`.
+///
+/// ```text
+/// // Input:
+/// #[traced]
+/// fn load_user(&self, id: u64) -> Result<&User, DbError> { .. }
+///
+/// // Output (first thing in the body):
+/// static __TRACED_CALLSITE: RT::__private::Callsite = RT::__private::Callsite::new(
+///     "load_user",                       // or `name = "..."` / `name = PATH`
+///     RT::__private::SpanKind::Internal, // or `kind = ...`
+///     ::core::concat!(::core::module_path!(), "::", "load_user"),
+///     ::core::file!(),
+///     ::core::line!(),
+/// );
+/// ```
 fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
     let runtime = &cx.runtime;
     let function_name = LitStr::new(&ident.unraw().to_string(), ident.span());
@@ -488,7 +296,24 @@ fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
     }
 }
 
-/// `.with_attributes(&[..])` for the literal attributes, if there are any.
+/// `.with_attributes(&[..])` for the literal attributes, if there are any:
+/// they join the callsite and cost nothing per call.
+///
+/// ```text
+/// // Input:
+/// #[traced(attrs(db.system = "postgres"))]
+/// fn query(sql: &str) -> Rows { .. }
+///
+/// // Output:
+/// fn query(sql: &str) -> Rows {
+///     static __TRACED_CALLSITE: RT::__private::Callsite = RT::__private::Callsite::new(..)
+///         .with_attributes(&[RT::__private::StaticAttribute::new(
+///             "db.system",
+///             RT::__private::StaticValue::Str("postgres"),   // or I64(-3), F64(0.5), Bool(true)
+///         )]);
+///     ..
+/// }
+/// ```
 fn static_attributes(runtime: &TokenStream, fields: &[Field]) -> Option<TokenStream> {
     let attributes: Vec<TokenStream> = fields
         .iter()
@@ -524,11 +349,41 @@ fn static_attributes(runtime: &TokenStream, fields: &[Field]) -> Option<TokenStr
 
 /// The statement recording the evaluated `attrs(..)` and the `args(..)`,
 /// in the order written: one `with` per value, then one `record` for all,
-/// so the span is looked up once per call. Each `with` (the runtime path
-/// included) is located at the user's expression or parameter name, so
-/// that a value without an attribute form is reported there, with the
-/// runtime's hint to use `%` or `?`, rather than on the whole attribute
-/// (see [`at_user_code`]).
+/// so the span is looked up once per call. It is placed right after the
+/// span is entered: after the guard in a sync function, first thing inside
+/// the `async move` block for async code (where an `async fn`'s parameters
+/// are owned). Each `with` (the runtime path included) is located at the
+/// user's expression or parameter name, so that a value without an
+/// attribute form is reported there, with the runtime's hint to use `%` or
+/// `?`, rather than on the whole attribute (see [`at_user_code`]). An
+/// operand that binds more loosely than `&` is parenthesized (`&(a + b)`).
+///
+/// ```text
+/// // Input:
+/// #[traced(attrs(db.rows = limit * 2, peer = %addr, opts = ?opts), args(sql))]
+/// fn query(sql: &str, limit: u32, addr: SocketAddr, opts: &Opts) -> Rows { .. }
+///
+/// // Output:
+/// fn query(sql: &str, limit: u32, addr: SocketAddr, opts: &Opts) -> Rows {
+///     CALLSITE;
+///     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
+///     RT::__private::Attributes::new()
+///         .with(&"db.rows", &(limit * 2))
+///         .with(&"peer", &RT::__private::Display(&addr))
+///         .with(&"opts", &RT::__private::Debug(&opts))
+///         .with(&"sql", &sql)
+///         .record();
+///     { .. }
+/// }
+///
+/// // An `async fn`:
+/// let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
+/// RT::__private::Instrumented::new(__traced_span, async move {
+///     RT::__private::Attributes::new().with(&"sql", &sql).record();
+///     ..
+/// })
+/// .await
+/// ```
 fn records(runtime: &TokenStream, fields: &[Field]) -> TokenStream {
     let values: Vec<TokenStream> = fields
         .iter()
@@ -608,18 +463,37 @@ fn at_user_code(location: Span) -> Span {
     Span::call_site().located_at(location)
 }
 
-/// The span of an expression's first token (what `quote_spanned!` can use
-/// on stable, where spans cannot be joined).
-fn first_span(expr: &Expr) -> Span {
-    expr.to_token_stream()
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |token| token.span())
-}
-
 /// `StartOptions::new().parent(..).root().link(..)`, when any of `parent`,
-/// `root`, `link`/`follows_from` is given. Each expression is the argument
-/// of a method spanned at it, so a type error points at the user's code.
+/// `root`, `link`/`follows_from` is given: only then is the span opened
+/// through `StartOptions` (the plain `enter` / `new` stay the fast path
+/// otherwise). Each expression is the argument of a method spanned at it,
+/// so a type error points at the user's code. Being the builder's
+/// arguments, they are evaluated before the span opens, in the function's
+/// scope; for an `async fn`, in its body before the inner `async move`
+/// block, where the parameters are still available by reference.
+///
+/// ```text
+/// // Input:
+/// #[traced(kind = consumer, root, link = &message.producer, follows_from = previous)]
+/// fn on_message(message: &Message, previous: Option<PropagatedContext>) { .. }
+///
+/// // Output:
+/// fn on_message(message: &Message, previous: Option<PropagatedContext>) {
+///     CALLSITE;
+///     let __traced_guard = RT::__private::SpanGuard::enter_with(
+///         &__TRACED_CALLSITE,
+///         RT::__private::StartOptions::new().root().link(&message.producer).link(previous),
+///     );
+///     { .. }
+/// }
+///
+/// // With `parent = RT::extract(&headers)` on an `async fn`:
+/// let __traced_span = RT::__private::PendingSpan::new_with(
+///     &__TRACED_CALLSITE,
+///     RT::__private::StartOptions::new().parent(RT::extract(&headers)),
+/// );
+/// RT::__private::Instrumented::new(__traced_span, async move { .. }).await
+/// ```
 fn start_options(runtime: &TokenStream, args: &Args) -> Option<TokenStream> {
     if !args.has_start_options() {
         return None;
@@ -638,13 +512,59 @@ fn start_options(runtime: &TokenStream, args: &Args) -> Option<TokenStream> {
 }
 
 /// The body of a sync function: a guard, the recorded attributes, then the
-/// body (observed or not).
-fn sync_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenStream {
+/// body, observed (see [`observed`]) when its value can be.
+///
+/// ```text
+/// // Input:
+/// #[traced]
+/// fn load_user(&self, id: u64) -> Result<&User, DbError> {
+///     let row = self.db.get(id)?;
+///     if row.deleted {
+///         return Err(DbError::Gone);
+///     }
+///     Ok(&row.user)
+/// }
+///
+/// // Output:
+/// fn load_user(&self, id: u64) -> Result<&User, DbError> {
+///     CALLSITE;
+///     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
+///     let __traced_ret: Result<&User, DbError> = {
+///         let row = RT::__private::observe_try!(self.db.get(id))?;
+///         if row.deleted {
+///             return {
+///                 let __traced_ret: Result<&User, DbError> = Err(DbError::Gone);
+///                 { RT::__private::observe!(&__traced_ret); }
+///                 __traced_ret
+///             };
+///         }
+///         Ok(&row.user)
+///     };
+///     { RT::__private::observe!(&__traced_ret); }
+///     __traced_ret
+/// }
+/// ```
+///
+/// Without observation (`err = false`; `()`, `!` or `impl Trait` returns):
+///
+/// ```text
+/// // Input:
+/// #[traced]
+/// fn tick(&mut self) { self.n += 1; }
+///
+/// // Output:
+/// fn tick(&mut self) {
+///     CALLSITE;
+///     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
+///     { self.n += 1; }
+/// }
+/// ```
+fn sync_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStream {
     let guard = &cx.guard;
     let enter = cx.enter();
     let records = &cx.records;
-    let body = match Output::of_return(output) {
-        Output::Named(ty) if cx.observes() => observed(cx, &ty, block),
+    let body = match output {
+        Some(Output::Named(ty)) if cx.observes() => observed(cx, &ty, block),
         _ => {
             let stmts = &block.stmts;
             quote!({ #(#stmts)* })
@@ -658,12 +578,40 @@ fn sync_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenSt
 }
 
 /// The body of an `async fn`: the runtime's future around an `async move`
-/// block holding the body, awaited.
-fn async_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenStream {
+/// block holding the body, awaited. The span is opened when the future is
+/// first polled (an `async fn` runs nothing before that) and entered on
+/// every poll by the runtime's future.
+///
+/// ```text
+/// // Input:
+/// #[traced]
+/// async fn fetch(&self, id: u64) -> Result<Row, DbError> {
+///     let row = self.db.get(id).await?;
+///     Ok(row)
+/// }
+///
+/// // Output:
+/// async fn fetch(&self, id: u64) -> Result<Row, DbError> {
+///     CALLSITE;
+///     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
+///     RT::__private::Instrumented::new(__traced_span, async move {
+///         let __traced_ret: Result<Row, DbError> = {
+///             let row = RT::__private::observe_try!(self.db.get(id).await)?;
+///             Ok(row)
+///         };
+///         RT::__private::observe!(&__traced_ret);
+///         __traced_ret
+///     })
+///     .await
+/// }
+/// ```
+///
+/// The inner block is built by [`async_body`].
+fn async_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStream {
     let runtime = &cx.runtime;
     let span = &cx.span;
     let pending = cx.pending();
-    let inner = async_body(cx, Some(Output::of_return(output)), block);
+    let inner = async_body(cx, output, block);
     quote! {
         let #span = #pending;
         #runtime::__private::Instrumented::new(#span, async move { #inner }).await
@@ -671,44 +619,110 @@ fn async_fn(cx: &Context, output: &syn::ReturnType, block: &mut Block) -> TokenS
 }
 
 /// The body of a sync function ending in an `async` block (see
-/// [`shape::async_tail`]): the span opened first, then the body with the
-/// `async` block wrapped in the runtime's future.
+/// `ast::AsyncTail`): the span opened at the call, before the statements
+/// that precede the tail, then those statements, then the tail block
+/// wrapped in the runtime's future. The block's output is observed when
+/// the `Future<Output = X>` bound names `X` (same rules as for an
+/// `async fn`). A body that does not end in an `async` block is
+/// instrumented by [`sync_fn`] (the span then covers creating the future,
+/// not running it).
+///
+/// ```text
+/// // Input:
+/// #[traced]
+/// fn send(&self, msg: Msg) -> impl Future<Output = io::Result<()>> + Send + '_ {
+///     let bytes = msg.encode();
+///     async move { self.conn.write_all(&bytes).await }
+/// }
+///
+/// // Output:
+/// fn send(&self, msg: Msg) -> impl Future<Output = io::Result<()>> + Send + '_ {
+///     CALLSITE;
+///     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
+///     {
+///         let bytes = msg.encode();
+///         RT::__private::Instrumented::new(__traced_span, async move {
+///             let __traced_ret: io::Result<()> = { self.conn.write_all(&bytes).await };
+///             RT::__private::observe!(&__traced_ret);
+///             __traced_ret
+///         })
+///     }
+/// }
+/// ```
+///
+/// An `#[async_trait]` method is one of these: `#[async_trait]` sits on
+/// the `impl` (or trait) block, so it expands before the `#[traced]` on a
+/// method inside it and hands `#[traced]` a sync function whose body is
+/// `Box::pin(async move { .. })`. The `async` block is wrapped inside the
+/// `Box::pin`, with `R` taken from the `dyn Future<Output = R>` of the
+/// rewritten signature.
+///
+/// ```text
+/// // Input (after #[async_trait]):
+/// #[traced]
+/// fn get<'life0, 'async_trait>(&'life0 self, id: u64)
+///     -> Pin<Box<dyn Future<Output = Result<Row, DbError>> + Send + 'async_trait>>
+/// where 'life0: 'async_trait, Self: 'async_trait
+/// {
+///     Box::pin(async move { /* async-trait's body */ })
+/// }
+///
+/// // Output:
+/// fn get<'life0, 'async_trait>(&'life0 self, id: u64)
+///     -> Pin<Box<dyn Future<Output = Result<Row, DbError>> + Send + 'async_trait>>
+/// where 'life0: 'async_trait, Self: 'async_trait
+/// {
+///     CALLSITE;
+///     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
+///     {
+///         Box::pin(RT::__private::Instrumented::new(__traced_span, async move {
+///             let __traced_ret: Result<Row, DbError> = { /* async-trait's body */ };
+///             RT::__private::observe!(&__traced_ret);
+///             __traced_ret
+///         }))
+///     }
+/// }
+/// ```
 fn fn_returning_async_block(
     cx: &Context,
-    output: &syn::ReturnType,
-    block: &mut Block,
+    output: Option<Output>,
+    before: &Block,
+    tail: AsyncTail,
 ) -> TokenStream {
-    let span = &cx.span;
-    let pending = cx.pending();
-    if let Some(tail) = shape::async_tail(block) {
-        instrument_async_tail(cx, Output::of_future(output), tail);
-    }
-    let stmts = &block.stmts;
-    quote! {
-        let #span = #pending;
-        { #(#stmts)* }
-    }
-}
-
-/// Replaces `tail`, an `async` block, by the runtime's future around it,
-/// with the block's body observed.
-fn instrument_async_tail(cx: &Context, output: Option<Output>, tail: &mut Expr) {
     let runtime = &cx.runtime;
     let span = &cx.span;
-    let Expr::Async(async_block) = tail else {
-        return;
+    let pending = cx.pending();
+    let AsyncTail { boxed, mut future } = tail;
+    let inner = async_body(cx, output, &mut future.block);
+    future.block.stmts = vec![Stmt::Expr(Expr::Verbatim(inner), None)];
+    let instrumented = Expr::Verbatim(quote! {
+        #runtime::__private::Instrumented::new(#span, #future)
+    });
+    let tail = match boxed {
+        Some(mut call) => {
+            if let Some(arg) = call.args.first_mut() {
+                *arg = instrumented;
+            }
+            Expr::Call(call)
+        }
+        None => instrumented,
     };
-    let inner = async_body(cx, output, &mut async_block.block);
-    async_block.block.stmts = vec![Stmt::Expr(Expr::Verbatim(inner), None)];
-    let wrapped = quote! {
-        #runtime::__private::Instrumented::new(#span, #async_block)
-    };
-    *tail = Expr::Verbatim(wrapped);
+    let stmts = &before.stmts;
+    quote! {
+        let #span = #pending;
+        { #(#stmts)* #tail }
+    }
 }
 
 /// The contents of the `async` block run inside the span: the recorded
 /// attributes, then the body. `output` is the block's output type, when
 /// known.
+///
+/// With `err = false` or an `impl Trait` output the body still ends in
+/// `let __traced_ret: R = { .. }; __traced_ret` (each `impl Trait` in `R`
+/// written `_`), because a `?` inside an `async` block needs the block's
+/// output type to be known. With a `()` or `!` output, or one the
+/// signature does not spell out, it is the body as written.
 fn async_body(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStream {
     let ret = &cx.ret;
     let records = &cx.records;
@@ -733,7 +747,23 @@ fn async_body(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenS
 }
 
 /// The body bound to `__traced_ret: ty`, observed, and returned; its early
-/// exits observed too.
+/// exits observed too (see `rewrite::observe_exits`). The other transforms
+/// show this without its `#[allow]`s.
+///
+/// ```text
+/// // Input:
+/// { let row = self.db.get(id)?; Ok(&row.user) }
+///
+/// // Output (`ty` = `Result<&User, DbError>`):
+/// #[allow(clippy::diverging_sub_expression)]
+/// let __traced_ret: Result<&User, DbError> = {
+///     let row = RT::__private::observe_try!(self.db.get(id))?;
+///     Ok(&row.user)
+/// };
+/// #[allow(unreachable_code)]
+/// { RT::__private::observe!(&__traced_ret); }
+/// __traced_ret
+/// ```
 fn observed(cx: &Context, ty: &syn::Type, block: &mut Block) -> TokenStream {
     let ret = &cx.ret;
     let on_return = cx.on_return();
@@ -768,9 +798,10 @@ mod tests {
 
     /// Expands `#[traced(args)] item` and returns the output as a string.
     fn expand(args: &str, item: &str) -> String {
-        let args: Args = syn::parse_str(args).unwrap();
-        let function: ItemFn = syn::parse_str(item).unwrap();
-        traced(&args, function).to_string()
+        let Ok(parsed) = Traced::from_syn(args.parse().unwrap(), item.parse().unwrap()) else {
+            panic!("#[traced({args})] {item} should parse");
+        };
+        traced(parsed).to_string()
     }
 
     fn assert_contains(output: &str, expected: &[&str]) {

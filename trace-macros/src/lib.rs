@@ -17,24 +17,26 @@
 //! | `ret` / `ret(%)` / `ret(?)` | `record_return!` / `record_return_display!` / `record_return_debug!` |
 //! | `parent`, `root`, `link`, `follows_from` | `StartOptions::{new, parent, root, link}`, `SpanGuard::enter_with` / `PendingSpan::new_with` |
 //!
-//! The crate is a pipeline, one stage per module:
+//! The crate is a pipeline, one stage per module. The input is parsed and
+//! classified once, into the view `ast` defines; validation and generation
+//! only read that view, so no stage works the function's shape out again:
 //!
 //! | stage | module | owns |
 //! |---|---|---|
 //! | parse | `args` | the `#[traced(...)]` arguments |
 //! | parse | `attributes` | the keys and values of `attrs(..)` and `args(..)` |
-//! | validate | `validate` | what the attribute may be applied to; `args` names and `ret` against the function |
-//! | classify | `shape` | sync / `async fn` / async tail; observable return types |
+//! | parse | `ast` | the one parsed view: arguments, function, flavor (sync / `async fn` / async tail), output type; what the attribute may be applied to |
+//! | validate | `validate` | `args` names, `ret` and `err(..)` against the function |
 //! | rewrite | `rewrite` | observing `?` and `return` in the body |
-//! | generate | `expand` | the instrumented function (every transform documented there) |
+//! | generate | `expand` | the instrumented function (an index of the transforms, each shown on the function generating it) |
 
 #![forbid(unsafe_code)]
 
 mod args;
+mod ast;
 mod attributes;
 mod expand;
 mod rewrite;
-mod shape;
 mod validate;
 
 use proc_macro::TokenStream;
@@ -327,6 +329,10 @@ use proc_macro::TokenStream;
 ///   |                 ^^^
 /// ```
 ///
+/// A function that does not parse (a syntax error in its body, say) is
+/// emitted as written, with no error from `#[traced]`: rustc reports the
+/// syntax error, once, where it is.
+///
 /// A value that cannot be recorded is reported on the expression, with the
 /// way out:
 ///
@@ -342,30 +348,13 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);
-    let args = syn::parse::<args::Args>(args);
-    let function = validate::function(item.clone());
-    let function = match (&args, function) {
-        (Ok(args), Ok(function)) => validate::arguments(args, &function).map(|()| function),
-        (_, function) => function,
-    };
-    match (args, function) {
-        (Ok(args), Ok(function)) => expand::traced(&args, function).into(),
-        (args, function) => {
-            // Emit every error, then the item as written, so that a mistake in
-            // the attribute gives one message, not a cascade from the item.
-            let error = args
-                .err()
-                .into_iter()
-                .chain(function.err())
-                .reduce(|mut first, next| {
-                    first.combine(next);
-                    first
-                });
-            let mut output = error
-                .map(|error| error.to_compile_error())
-                .unwrap_or_default();
-            output.extend(item);
-            output.into()
-        }
+    let traced = ast::Traced::from_syn(args.into(), item.clone()).and_then(|traced| {
+        traced.validate()?;
+        Ok(traced)
+    });
+    match traced {
+        Ok(traced) => expand::traced(traced).into(),
+        // The errors, if any, then the item as written.
+        Err(rejection) => rejection.emit(item).into(),
     }
 }

@@ -1,24 +1,11 @@
 //! Making every early exit of a body visible to the span: `?` and `return`.
 //!
 //! A traced body's value is observed once at its end, but a body can also
-//! leave through `?` and `return`, which skip that end. Rather than wrapping
-//! the body in a closure (which breaks borrowed returns, tracing#2796), each
-//! early exit is rewritten in place so it observes the value it leaves with:
-//!
-//! ```text
-//! // Input:                      // Output:
-//! let n = parse(s)?;             let n = RT::__private::observe_try!(parse(s))?;
-//! return Err(e);                 return {
-//!                                    let __traced_ret: R = Err(e);
-//!                                    #[allow(unreachable_code)]
-//!                                    {
-//!                                        RT::__private::observe!(&__traced_ret);
-//!                                        RT::__private::record_return!(&__traced_ret); // `ret`
-//!                                    }
-//!                                    __traced_ret
-//!                                };
-//! return;                        return;
-//! ```
+//! leave through `?` and `return`, which skip that end. Rather than moving
+//! the body into a closure (a body returning a borrow of a parameter does
+//! not compile there, see `expand`), each early exit is rewritten in place
+//! so that it observes the value it leaves with; [`observe_exits`] shows
+//! the transform.
 //!
 //! What runs at each exit is the caller's choice ([`Exits`]): at a `?`, the
 //! error observation matching `err` (`observe_try!`, `observe_try_display!`
@@ -37,7 +24,7 @@
 //! or `format!(..)` is therefore not observed, the tail value still is).
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
-use quote::{ToTokens as _, quote};
+use quote::{ToTokens, quote};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Item, Type};
 
@@ -55,7 +42,27 @@ pub(crate) struct Exits<'a> {
     pub(crate) binding: &'a syn::Ident,
 }
 
-/// Rewrites the early exits of `block` (see the module docs).
+/// Rewrites the early exits of `block` (see the module docs), each in place:
+///
+/// ```text
+/// // Input:
+/// let n = parse(s)?;
+/// return Err(e);
+/// return;
+///
+/// // Output:
+/// let n = RT::__private::observe_try!(parse(s))?;
+/// return {
+///     let __traced_ret: R = Err(e);
+///     #[allow(unreachable_code)]
+///     {
+///         RT::__private::observe!(&__traced_ret);
+///         RT::__private::record_return!(&__traced_ret); // `ret`
+///     }
+///     __traced_ret
+/// };
+/// return;
+/// ```
 pub(crate) fn observe_exits(block: &mut Block, exits: &Exits<'_>) {
     ExitObserver { exits }.visit_block_mut(block);
 }
@@ -66,17 +73,23 @@ pub(crate) fn observe_exits(block: &mut Block, exits: &Exits<'_>) {
 /// function returning `Option`, say) underlines the user's `operand?`
 /// rather than the `#[traced]` attribute.
 fn wrap_operand(path: &TokenStream, operand: &Expr) -> TokenStream {
+    let span = first_span(operand);
     let operand = operand.to_token_stream();
-    let span = operand
-        .clone()
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |token| token.span());
     let mut call = respan(path.clone(), span);
     let mut args = Group::new(Delimiter::Parenthesis, operand);
     args.set_span(span);
     call.extend([TokenTree::Group(args)]);
     call
+}
+
+/// The span of the first token of `tokens` (what `quote_spanned!` can use
+/// on stable, where spans cannot be joined).
+pub(crate) fn first_span(tokens: &impl ToTokens) -> Span {
+    tokens
+        .to_token_stream()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |token| token.span())
 }
 
 /// `tokens` with every span (delimiters included) set to `span`.
@@ -108,17 +121,16 @@ struct ExitObserver<'a> {
 
 impl VisitMut for ExitObserver<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
-        match expr {
-            // Closures, async, try and const blocks: their `?` and `return`
-            // do not leave the traced function. Macros and verbatim tokens:
-            // unparsed, nothing to walk.
-            Expr::Closure(_)
-            | Expr::Async(_)
-            | Expr::TryBlock(_)
-            | Expr::Const(_)
-            | Expr::Macro(_)
-            | Expr::Verbatim(_) => return,
-            _ => {}
+        // Closures, async, try and const blocks: their `?` and `return` do
+        // not leave the traced function.
+        let leaves_something_else = matches!(
+            expr,
+            Expr::Closure(_) | Expr::Async(_) | Expr::TryBlock(_) | Expr::Const(_)
+        );
+        // Macros and verbatim tokens: nothing parsed to walk.
+        let unparsed = matches!(expr, Expr::Macro(_) | Expr::Verbatim(_));
+        if leaves_something_else || unparsed {
+            return;
         }
         // Inner exits first, so `return f()?` observes both.
         visit_mut::visit_expr_mut(self, expr);

@@ -22,7 +22,8 @@
 //! - `ui`: trybuild compiles each case as a crate of its own.
 //!
 //! A test added here must keep to captures; one that needs the installed
-//! pipeline or other process-wide state belongs in `process_wide`.
+//! pipeline or changes other process-wide state (the panic hook included)
+//! belongs in `process_wide`.
 
 mod attributes;
 mod context_restore;
@@ -30,5 +31,6 @@ mod errors;
 mod identity;
 mod lifecycle;
 mod macro_args;
+mod panics;
 mod propagation;
 mod tracing_bridge;

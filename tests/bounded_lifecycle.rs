@@ -6,6 +6,8 @@
 //! The loop runs through the process-wide pipeline (a capture would keep
 //! every span in memory by design), with an exporter that checks each span
 //! and keeps only counts, and a counting allocator measures live bytes.
+//! That allocator is the whole process's, so this test is a binary of its
+//! own: the growth it measures must not include other tests' allocations.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;

@@ -1,5 +1,5 @@
 //! The span lifecycle: one span per call, ended exactly once on every exit
-//! path, with the right parent, trace, kind and status (DESIGN.md section 2).
+//! path, with the right parent, trace, kind and status.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -38,7 +38,10 @@ fn a_call_records_one_span_named_after_the_function() {
 fn code_attributes_come_from_compile_time_constants() {
     let spans = capture(|| leaf(1));
     let span = spans.named("leaf");
-    assert_eq!(text(attr(span, "code.function.name")), "lifecycle::leaf");
+    assert_eq!(
+        text(attr(span, "code.function.name")),
+        "integration::lifecycle::leaf"
+    );
     assert!(text(attr(span, "code.file.path")).ends_with("lifecycle.rs"));
     let line: i64 = text(attr(span, "code.line.number")).parse().unwrap();
     assert!(line > 0);

@@ -1,7 +1,7 @@
 //! The installed pipeline: spans reach the exporter, shutdown flushes, a
 //! full queue or a failing exporter is counted, never a panic.
 //!
-//! A process has one pipeline at a time, so these tests take turns (`SERIAL`);
+//! A process has one pipeline at a time, so these tests take turns ([`serial`]);
 //! the counters are process-wide and compared as differences.
 
 use std::sync::mpsc;
@@ -13,13 +13,7 @@ use trace_runtime::otel_sdk::trace::{SpanData, SpanExporter};
 use trace_runtime::testing::InMemoryExporter;
 use trace_runtime::{Pipeline, PipelineError, PipelineStats, Sampler, traced};
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+use crate::serial;
 
 #[traced]
 fn child() {}

@@ -1,7 +1,6 @@
-//! The arguments of `#[traced(..)]` that add to a span (DESIGN.md sections
-//! 2 and 3, issues 4 and 5): `attrs(..)`, `args(..)`, `ret`, `err(%|?)`,
-//! and `parent`, `root`, `link`, `follows_from`. One behaviour per test,
-//! asserted on captured spans.
+//! The arguments of `#[traced(..)]` that add to a span: `attrs(..)`,
+//! `args(..)`, `ret`, `err(%|?)`, and `parent`, `root`, `link`,
+//! `follows_from`. One behaviour per test, asserted on captured spans.
 
 use std::borrow::Cow;
 use std::collections::HashMap;

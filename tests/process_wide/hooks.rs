@@ -1,6 +1,7 @@
 //! Span hooks: `on_start` sees identity and parent and may add attributes,
 //! `on_end` sees the finished span; a panicking hook is contained and
-//! counted. Hooks belong to the process-wide pipeline, so tests take turns.
+//! counted. Hooks belong to the process-wide pipeline, so tests take turns
+//! ([`serial`]).
 
 use std::sync::{Arc, Mutex};
 
@@ -12,7 +13,7 @@ use trace_runtime::testing::InMemoryExporter;
 use trace_runtime::{Pipeline, traced, with_identity};
 use trace_tests::{attr, text};
 
-static SERIAL: Mutex<()> = Mutex::new(());
+use crate::serial;
 
 #[traced]
 fn child() {}
@@ -48,9 +49,7 @@ impl SpanHook for Shared {
 
 #[test]
 fn hooks_see_starts_and_ends_and_may_add_attributes() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = serial();
     let hook = Shared::default();
     let exporter = InMemoryExporter::default();
     let pipeline = Pipeline::builder()
@@ -91,9 +90,7 @@ impl SpanHook for Panics {
 
 #[test]
 fn a_panicking_hook_is_contained_and_counted() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = serial();
     let before = hook_panics();
     let exporter = InMemoryExporter::default();
     let pipeline = Pipeline::builder()
@@ -109,9 +106,7 @@ fn a_panicking_hook_is_contained_and_counted() {
 
 #[test]
 fn hooks_are_gone_with_their_pipeline() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = serial();
     let hook = Shared::default();
     drop(
         Pipeline::builder()

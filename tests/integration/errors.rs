@@ -1,5 +1,5 @@
 //! Status from `Err`: every exit path of a `Result`-returning function,
-//! aliases included, with the exception event (DESIGN.md section 2).
+//! aliases included, with the exception event.
 
 use std::fmt;
 
@@ -63,7 +63,7 @@ fn err_records_one_exception_event_with_type_message_and_source_chain() {
     let event = events[0];
     assert_eq!(
         text(event_attr(event, "exception.type")),
-        "errors::LoadError"
+        "integration::errors::LoadError"
     );
     assert_eq!(
         text(event_attr(event, "exception.message")),
@@ -73,7 +73,10 @@ fn err_records_one_exception_event_with_type_message_and_source_chain() {
         text(event_attr(event, "exception.source_chain")),
         r#"["disk on fire"]"#
     );
-    assert_eq!(text(attr(span, "error.type")), "errors::LoadError");
+    assert_eq!(
+        text(attr(span, "error.type")),
+        "integration::errors::LoadError"
+    );
 }
 
 #[traced]
@@ -185,7 +188,7 @@ fn errors_without_display_are_recorded_with_what_they_offer() {
     );
     assert_eq!(
         spans.named("opaque_error").status,
-        Status::error("errors::Opaque")
+        Status::error("integration::errors::Opaque")
     );
 }
 
@@ -207,7 +210,9 @@ struct Store {
 }
 
 impl Store {
-    /// tracing#2796: a borrowed return, `?` and early `return` together.
+    /// A borrowed return, `?` and early `return` together: a macro that moves
+    /// the body into a closure fails to compile this (the borrow of `self`
+    /// cannot escape the closure).
     #[traced]
     fn find(&self, key: &str) -> Result<&str, String> {
         let index: usize = key.parse().map_err(|_| format!("bad key {key}"))?;

@@ -1,16 +1,15 @@
 //! Limits on what one span holds: attribute count, event count and value
 //! length are enforced with counted drops (never a panic), truncation keeps
 //! valid UTF-8, and identity attributes are never the ones dropped.
-//! Limits belong to the process-wide pipeline, so tests take turns.
-
-use std::sync::Mutex;
+//! Limits belong to the process-wide pipeline, so tests take turns
+//! ([`serial`]).
 
 use trace_runtime::otel::KeyValue;
 use trace_runtime::testing::InMemoryExporter;
 use trace_runtime::{Pipeline, SpanLimits, add_attribute, record_event, traced, with_identity};
 use trace_tests::{attr, text};
 
-static SERIAL: Mutex<()> = Mutex::new(());
+use crate::serial;
 
 #[traced]
 fn crowded() {
@@ -43,9 +42,7 @@ fn limited() -> (Pipeline, InMemoryExporter) {
 
 #[test]
 fn overflow_is_dropped_and_counted() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = serial();
     let (pipeline, exporter) = limited();
     crowded();
     drop(pipeline);
@@ -63,9 +60,7 @@ fn overflow_is_dropped_and_counted() {
 
 #[test]
 fn identity_is_kept_when_attributes_overflow() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = serial();
     let (pipeline, exporter) = limited();
     with_identity(
         [
@@ -88,9 +83,7 @@ fn identity_is_kept_when_attributes_overflow() {
 
 #[test]
 fn the_default_limits_come_back_after_the_pipeline() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = serial();
     drop(limited());
     let spans = trace_runtime::testing::capture(crowded);
     let span = spans.named("crowded");
@@ -105,9 +98,7 @@ fn three_arguments(a: i64, b: i64, c: &str) {
 
 #[test]
 fn the_count_limit_covers_attributes_wherever_they_are_kept() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _serial = serial();
     let exporter = InMemoryExporter::default();
     let pipeline = Pipeline::builder()
         .with_exporter(exporter.clone())

@@ -2,7 +2,8 @@
 //! trace across two real HTTP hops on 127.0.0.1.
 //!
 //! Server handlers run in tasks axum spawns, which no test capture reaches,
-//! so this binary installs the process-wide pipeline (its only test).
+//! so the test installs the process-wide pipeline, taking its turn
+//! ([`serial`]).
 
 use axum::Router;
 use axum::http::HeaderMap;
@@ -11,6 +12,8 @@ use trace_runtime::otel::trace::SpanKind;
 use trace_runtime::propagation::FutureExt;
 use trace_runtime::testing::InMemoryExporter;
 use trace_runtime::{Pipeline, extract, inject, traced};
+
+use crate::serial;
 
 #[traced(name = "GET", kind = client)]
 async fn http_get(client: &reqwest::Client, url: String) -> Result<String, reqwest::Error> {
@@ -33,6 +36,7 @@ async fn inventory() -> &'static str {
 
 #[test]
 fn client_and_server_spans_share_one_trace_across_two_hops() {
+    let _serial = serial();
     let exporter = InMemoryExporter::default();
     let pipeline = Pipeline::builder()
         .with_exporter(exporter.clone())

@@ -63,7 +63,7 @@ fn err_records_one_exception_event_with_type_message_and_source_chain() {
     let event = events[0];
     assert_eq!(
         text(event_attr(event, "exception.type")),
-        "integration::errors::LoadError"
+        concat!(module_path!(), "::LoadError")
     );
     assert_eq!(
         text(event_attr(event, "exception.message")),
@@ -75,7 +75,7 @@ fn err_records_one_exception_event_with_type_message_and_source_chain() {
     );
     assert_eq!(
         text(attr(span, "error.type")),
-        "integration::errors::LoadError"
+        concat!(module_path!(), "::LoadError")
     );
 }
 
@@ -188,7 +188,7 @@ fn errors_without_display_are_recorded_with_what_they_offer() {
     );
     assert_eq!(
         spans.named("opaque_error").status,
-        Status::error("integration::errors::Opaque")
+        Status::error(concat!(module_path!(), "::Opaque"))
     );
 }
 

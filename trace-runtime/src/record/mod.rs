@@ -167,6 +167,8 @@ impl SpanRecord {
         })
     }
 
+    /// The span's own ids, as its children see them.
+    #[inline] // read by every push: `local` is another codegen unit
     pub(crate) fn ids(&self) -> SpanIds {
         SpanIds {
             trace_id: self.trace_id,

@@ -35,6 +35,13 @@ struct Queue {
     shutdown: bool,
 }
 
+/// Aligned so that no other static shares its cache lines: the collector
+/// and the handing-off threads write the queue's lock and condvars, while
+/// every calling thread reads statics such as the sampler's mode on every
+/// span. Sharing a line with them made each span miss the cache (the
+/// linker had put the sampler's mode right after the hub). 128 bytes:
+/// the adjacent-line prefetcher fetches lines in pairs.
+#[repr(align(128))]
 struct Hub {
     queue: Mutex<Queue>,
     /// Wakes the collector: a full batch, a flush, or shutdown.

@@ -170,7 +170,7 @@ impl LocalState {
 
     /// Pops the innermost frame and makes the context that was current
     /// before it current again. Returns its slot.
-    #[inline]
+    #[inline(always)] // part of every span's end (`close`): keep it out of LLVM's budget
     fn pop(&mut self) -> Option<usize> {
         let frame = self.stack.pop()?;
         let slot = frame.slot as usize;
@@ -214,7 +214,7 @@ impl LocalState {
     /// current before it: the end of a synchronous span. Spans left open
     /// above it (only possible if a guard was leaked) end first. `panicking`
     /// marks the span as unwound through by a panic.
-    #[inline]
+    #[inline(always)] // the end of every synchronous span, in `guard::close`
     pub(crate) fn close(&mut self, depth: usize, panicking: bool) {
         if self.stack.len() != depth + 1 {
             // Not on top: spans leaked above it end first, or it is gone.
@@ -265,7 +265,7 @@ impl LocalState {
 
     /// Stamps the end time on the record in `slot`; an unsampled record
     /// has nothing to export and is removed.
-    #[inline]
+    #[inline(always)] // as `pop`
     fn finish(&mut self, slot: usize) {
         match self.records.get_mut(slot) {
             Some(record) if record.sampled => record.end = clock::now(),

@@ -132,7 +132,7 @@ checkout        12.3ms  server  http.request.method=\"GET\" cart.items=3  at src
 │  └─ db.query   830µs  client  db.system=\"postgres\"
 │       • rows  +500µs  count=2
 └─ render       10.0ms  error: template missing
- • exception  +9.90ms  exception.type=\"TemplateError\" exception.message=\"template missing\"
+     • exception  +9.90ms  exception.type=\"TemplateError\" exception.message=\"template missing\"
 
 ";
 

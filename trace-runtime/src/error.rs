@@ -23,9 +23,9 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PipelineError {
-    /// Another pipeline is installed in this process. Drop its [`Pipeline`]
-    /// guard first; tests should use `trace_runtime::testing::capture`,
-    /// which needs no pipeline.
+    /// Another pipeline is installed in this process. Drop its
+    /// [`Pipeline`](crate::Pipeline) guard first; tests should use
+    /// `trace_runtime::testing::capture`, which needs no pipeline.
     AlreadyInstalled,
     /// The collector thread could not be started (the OS refused a thread).
     /// The message is the OS error.

@@ -12,71 +12,74 @@ pub const RETURN_KEY: &str = "return.value";
 #[derive(Debug)]
 pub struct Returned<'a, T: ?Sized>(pub &'a T);
 
-/// `Result<T, E>`: records `T` when `Ok`.
-pub trait ReturnOk {
-    /// Records the value on the current span.
-    fn __traced_record(&self);
-}
-impl<T: AttributeValue, E> ReturnOk for &Returned<'_, Result<T, E>> {
-    fn __traced_record(&self) {
-        if let Ok(value) = self.0 {
-            crate::__private::record(&RETURN_KEY, value);
+/// Declares one rung pair of a `ret` ladder. `$ok` is implemented for
+/// `&Returned<Result<T, E>>`, one reference deeper than `$any` (for any
+/// `Returned<T>`), so that method resolution on `&&Returned(..)` picks it for
+/// a `Result` and records its `Ok` value only; `|value| $recorded` turns the
+/// borrowed value into what is recorded.
+macro_rules! return_rungs {
+    (
+        $(#[$ok_doc:meta])* $ok:ident,
+        $(#[$any_doc:meta])* $any:ident,
+        $(#[$method_doc:meta])* fn $method:ident,
+        T: $bound:path,
+        |$value:ident| $recorded:expr
+    ) => {
+        $(#[$ok_doc])*
+        pub trait $ok {
+            $(#[$method_doc])*
+            fn $method(&self);
         }
-    }
-}
-/// Any other value.
-pub trait ReturnValue {
-    /// Records the value on the current span.
-    fn __traced_record(&self);
-}
-impl<T: AttributeValue + ?Sized> ReturnValue for Returned<'_, T> {
-    fn __traced_record(&self) {
-        crate::__private::record(&RETURN_KEY, self.0);
-    }
+        impl<T: $bound, E> $ok for &Returned<'_, Result<T, E>> {
+            fn $method(&self) {
+                if let Ok($value) = self.0 {
+                    crate::__private::record(&RETURN_KEY, $recorded);
+                }
+            }
+        }
+        $(#[$any_doc])*
+        pub trait $any {
+            $(#[$method_doc])*
+            fn $method(&self);
+        }
+        impl<T: $bound + ?Sized> $any for Returned<'_, T> {
+            fn $method(&self) {
+                let $value = self.0;
+                crate::__private::record(&RETURN_KEY, $recorded);
+            }
+        }
+    };
 }
 
-/// `Result<T, E>`, `ret(%)`.
-pub trait ReturnOkDisplay {
-    /// Records the value's `Display` text on the current span.
-    fn __traced_record_display(&self);
-}
-impl<T: std::fmt::Display, E> ReturnOkDisplay for &Returned<'_, Result<T, E>> {
-    fn __traced_record_display(&self) {
-        if let Ok(value) = self.0 {
-            crate::__private::record(&RETURN_KEY, &Display(value));
-        }
-    }
-}
-/// Any other value, `ret(%)`.
-pub trait ReturnValueDisplay {
-    /// Records the value's `Display` text on the current span.
-    fn __traced_record_display(&self);
-}
-impl<T: std::fmt::Display + ?Sized> ReturnValueDisplay for Returned<'_, T> {
-    fn __traced_record_display(&self) {
-        crate::__private::record(&RETURN_KEY, &Display(self.0));
-    }
-}
+return_rungs!(
+    /// `Result<T, E>`: records `T` when `Ok`.
+    ReturnOk,
+    /// Any other value.
+    ReturnValue,
+    /// Records the value on the current span.
+    fn __traced_record,
+    T: AttributeValue,
+    |value| value
+);
 
-/// `Result<T, E>`, `ret(?)`.
-pub trait ReturnOkDebug {
+return_rungs!(
+    /// `Result<T, E>`, `ret(%)`.
+    ReturnOkDisplay,
+    /// Any other value, `ret(%)`.
+    ReturnValueDisplay,
+    /// Records the value's `Display` text on the current span.
+    fn __traced_record_display,
+    T: std::fmt::Display,
+    |value| &Display(value)
+);
+
+return_rungs!(
+    /// `Result<T, E>`, `ret(?)`.
+    ReturnOkDebug,
+    /// Any other value, `ret(?)`.
+    ReturnValueDebug,
     /// Records the value's `Debug` text on the current span.
-    fn __traced_record_debug(&self);
-}
-impl<T: std::fmt::Debug, E> ReturnOkDebug for &Returned<'_, Result<T, E>> {
-    fn __traced_record_debug(&self) {
-        if let Ok(value) = self.0 {
-            crate::__private::record(&RETURN_KEY, &Debug(value));
-        }
-    }
-}
-/// Any other value, `ret(?)`.
-pub trait ReturnValueDebug {
-    /// Records the value's `Debug` text on the current span.
-    fn __traced_record_debug(&self);
-}
-impl<T: std::fmt::Debug + ?Sized> ReturnValueDebug for Returned<'_, T> {
-    fn __traced_record_debug(&self) {
-        crate::__private::record(&RETURN_KEY, &Debug(self.0));
-    }
-}
+    fn __traced_record_debug,
+    T: std::fmt::Debug,
+    |value| &Debug(value)
+);

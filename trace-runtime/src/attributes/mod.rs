@@ -102,20 +102,28 @@ impl AttributeValue for Scalar<'_> {
     }
 }
 
-macro_rules! signed {
-    ($($t:ty),*) => {$(
+/// Types whose every value converts losslessly to one OpenTelemetry scalar
+/// kind: `$t => $kind($as)` records `$as::from(value)` as `Value::$kind`,
+/// inline as `Scalar::$kind`.
+macro_rules! lossless {
+    ($($t:ty => $kind:ident($as:ty)),* $(,)?) => {$(
         impl AttributeValue for $t {
             fn to_value(&self) -> Option<Value> {
-                Some(Value::I64(i64::from(*self)))
+                Some(Value::$kind(<$as>::from(*self)))
             }
 
             fn scalar(&self) -> Option<Scalar<'_>> {
-                Some(Scalar::I64(i64::from(*self)))
+                Some(Scalar::$kind(<$as>::from(*self)))
             }
         }
     )*};
 }
-signed!(i8, i16, i32, i64, u8, u16, u32);
+lossless!(
+    i8 => I64(i64), i16 => I64(i64), i32 => I64(i64), i64 => I64(i64),
+    u8 => I64(i64), u16 => I64(i64), u32 => I64(i64),
+    f32 => F64(f64), f64 => F64(f64),
+    bool => Bool(bool),
+);
 
 /// An integer that may not fit an `i64` as an OpenTelemetry value: an
 /// `i64` when it fits, else its exact decimal text (never wrapped).
@@ -141,85 +149,30 @@ macro_rules! wide {
 }
 wide!(u64, usize, isize, i128, u128);
 
-impl AttributeValue for f64 {
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::F64(*self))
-    }
+/// Text, recorded inline as the `str` it holds; `$t => |text| $to_value`
+/// makes the exported value from `text: &$t` (sharing an `Arc` rather than
+/// copying it).
+macro_rules! text {
+    ($($t:ty => |$text:ident| $to_value:expr),* $(,)?) => {$(
+        impl AttributeValue for $t {
+            fn to_value(&self) -> Option<Value> {
+                let $text = self;
+                Some($to_value)
+            }
 
-    fn scalar(&self) -> Option<Scalar<'_>> {
-        Some(Scalar::F64(*self))
-    }
+            fn scalar(&self) -> Option<Scalar<'_>> {
+                Some(Scalar::Str(self))
+            }
+        }
+    )*};
 }
-
-impl AttributeValue for f32 {
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::F64(f64::from(*self)))
-    }
-
-    fn scalar(&self) -> Option<Scalar<'_>> {
-        Some(Scalar::F64(f64::from(*self)))
-    }
-}
-
-impl AttributeValue for bool {
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::Bool(*self))
-    }
-
-    fn scalar(&self) -> Option<Scalar<'_>> {
-        Some(Scalar::Bool(*self))
-    }
-}
-
-impl AttributeValue for str {
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::from(self.to_owned()))
-    }
-
-    fn scalar(&self) -> Option<Scalar<'_>> {
-        Some(Scalar::Str(self))
-    }
-}
-
-impl AttributeValue for String {
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::from(self.clone()))
-    }
-
-    fn scalar(&self) -> Option<Scalar<'_>> {
-        Some(Scalar::Str(self))
-    }
-}
-
-impl AttributeValue for Cow<'_, str> {
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::from(self.clone().into_owned()))
-    }
-
-    fn scalar(&self) -> Option<Scalar<'_>> {
-        Some(Scalar::Str(self))
-    }
-}
-
-impl AttributeValue for Arc<str> {
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::String(StringValue::from(Arc::clone(self))))
-    }
-
-    fn scalar(&self) -> Option<Scalar<'_>> {
-        Some(Scalar::Str(self))
-    }
-}
-
-impl AttributeValue for Box<str> {
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::from(String::from(&**self)))
-    }
-
-    fn scalar(&self) -> Option<Scalar<'_>> {
-        Some(Scalar::Str(self))
-    }
-}
+text!(
+    str => |text| Value::from(text.to_owned()),
+    String => |text| Value::from(text.clone()),
+    Cow<'_, str> => |text| Value::from(text.clone().into_owned()),
+    Arc<str> => |text| Value::String(StringValue::from(Arc::clone(text))),
+    Box<str> => |text| Value::from(String::from(&**text)),
+);
 
 impl AttributeValue for Value {
     fn to_value(&self) -> Option<Value> {
@@ -227,33 +180,25 @@ impl AttributeValue for Value {
     }
 }
 
-impl<T: AttributeValue + ?Sized> AttributeValue for &T {
-    fn to_value(&self) -> Option<Value> {
-        (**self).to_value()
-    }
+/// A reference records what it points at.
+macro_rules! through_reference {
+    ($($reference:ty),*) => {$(
+        impl<T: AttributeValue + ?Sized> AttributeValue for $reference {
+            fn to_value(&self) -> Option<Value> {
+                (**self).to_value()
+            }
 
-    fn write_text(&self, text: &mut String) -> bool {
-        (**self).write_text(text)
-    }
+            fn write_text(&self, text: &mut String) -> bool {
+                (**self).write_text(text)
+            }
 
-    fn scalar(&self) -> Option<Scalar<'_>> {
-        (**self).scalar()
-    }
+            fn scalar(&self) -> Option<Scalar<'_>> {
+                (**self).scalar()
+            }
+        }
+    )*};
 }
-
-impl<T: AttributeValue + ?Sized> AttributeValue for &mut T {
-    fn to_value(&self) -> Option<Value> {
-        (**self).to_value()
-    }
-
-    fn write_text(&self, text: &mut String) -> bool {
-        (**self).write_text(text)
-    }
-
-    fn scalar(&self) -> Option<Scalar<'_>> {
-        (**self).scalar()
-    }
-}
+through_reference!(&T, &mut T);
 
 impl<T: AttributeValue> AttributeValue for Option<T> {
     fn scalar(&self) -> Option<Scalar<'_>> {
@@ -286,33 +231,21 @@ impl<T: AttributeValue, const N: usize> AttributeValue for [T; N] {
 /// Builds a homogeneous array; mixed element types fall back to strings.
 fn array(values: impl Iterator<Item = Value>) -> Option<Value> {
     let values: Vec<Value> = values.collect();
-    let array = if values.iter().all(|v| matches!(v, Value::I64(_))) {
-        Array::I64(
-            values
-                .into_iter()
-                .filter_map(|v| if let Value::I64(i) = v { Some(i) } else { None })
-                .collect(),
-        )
-    } else if values.iter().all(|v| matches!(v, Value::F64(_))) {
-        Array::F64(
-            values
-                .into_iter()
-                .filter_map(|v| if let Value::F64(f) = v { Some(f) } else { None })
-                .collect(),
-        )
-    } else if values.iter().all(|v| matches!(v, Value::Bool(_))) {
-        Array::Bool(
-            values
-                .into_iter()
-                .filter_map(|v| {
-                    if let Value::Bool(b) = v {
-                        Some(b)
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-        )
+    let array = if let Some(ints) = all_of_kind(&values, |v| match *v {
+        Value::I64(i) => Some(i),
+        _ => None,
+    }) {
+        Array::I64(ints)
+    } else if let Some(floats) = all_of_kind(&values, |v| match *v {
+        Value::F64(f) => Some(f),
+        _ => None,
+    }) {
+        Array::F64(floats)
+    } else if let Some(bools) = all_of_kind(&values, |v| match *v {
+        Value::Bool(b) => Some(b),
+        _ => None,
+    }) {
+        Array::Bool(bools)
     } else {
         Array::String(
             values
@@ -325,6 +258,12 @@ fn array(values: impl Iterator<Item = Value>) -> Option<Value> {
         )
     };
     Some(Value::Array(array))
+}
+
+/// Every value's payload, if `payload` finds one in each (an empty array
+/// qualifies); `None` at the first value of another kind.
+fn all_of_kind<T>(values: &[Value], payload: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    values.iter().map(payload).collect()
 }
 
 /// Records a value with its `Display` form: `attrs(key = %value)`.
@@ -398,6 +337,31 @@ mod tests {
         assert_eq!(
             ["a", "b"].to_value(),
             Some(Value::Array(Array::String(vec!["a".into(), "b".into()])))
+        );
+        assert_eq!(
+            [1.5f32, 2.0].to_value(),
+            Some(Value::Array(Array::F64(vec![1.5, 2.0])))
+        );
+        assert_eq!(
+            [true, false].to_value(),
+            Some(Value::Array(Array::Bool(vec![true, false])))
+        );
+        assert_eq!(
+            Vec::<i64>::new().to_value(),
+            Some(Value::Array(Array::I64(Vec::new())))
+        );
+    }
+
+    #[test]
+    fn mixed_arrays_fall_back_to_strings() {
+        let mixed = [Value::I64(1), Value::Bool(true), Value::from("x")];
+        assert_eq!(
+            mixed.to_value(),
+            Some(Value::Array(Array::String(vec![
+                "1".into(),
+                "true".into(),
+                "x".into()
+            ])))
         );
     }
 }

@@ -76,7 +76,8 @@ pub struct PipelineBuilder {
 
 impl PipelineBuilder {
     /// Reads the OpenTelemetry environment of this process; settings made in
-    /// code still win. [`init`] is `Pipeline::builder().from_env().install()`.
+    /// code still win. [`init`](crate::init) is
+    /// `Pipeline::builder().from_env().install()`.
     ///
     /// | variable | meaning | default |
     /// |---|---|---|
@@ -142,9 +143,10 @@ impl PipelineBuilder {
     }
 
     /// Makes [`install`](Self::install) fail with the first unusable setting
-    /// ([`PipelineError::InvalidSetting`], [`MissingFeature`](PipelineError::MissingFeature),
-    /// [`ExporterBuild`](PipelineError::ExporterBuild)) instead of printing
-    /// it and using the default. For deployments where a typo in the
+    /// ([`InvalidSetting`](crate::PipelineError::InvalidSetting),
+    /// [`MissingFeature`](crate::PipelineError::MissingFeature),
+    /// [`ExporterBuild`](crate::PipelineError::ExporterBuild)) instead of
+    /// printing it and using the default. For deployments where a typo in the
     /// environment should stop the rollout.
     ///
     /// ```

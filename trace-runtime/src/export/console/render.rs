@@ -172,14 +172,7 @@ pub(super) fn render_span(
         render_attributes(canvas, &event.attributes, event.dropped_attributes_count)?;
         canvas.text.push('\n');
     }
-    if span.events.dropped_count > 0 {
-        canvas.paint(Style::Dim, &gutter)?;
-        canvas.paint(
-            Style::Dim,
-            format_args!("• ({} more events dropped)", span.events.dropped_count),
-        )?;
-        canvas.text.push('\n');
-    }
+    render_dropped(canvas, &gutter, "•", "events", span.events.dropped_count)?;
     for link in span.links.iter() {
         canvas.paint(Style::Dim, &gutter)?;
         write!(
@@ -191,14 +184,27 @@ pub(super) fn render_span(
         render_attributes(canvas, &link.attributes, link.dropped_attributes_count)?;
         canvas.text.push('\n');
     }
-    if span.links.dropped_count > 0 {
-        canvas.paint(Style::Dim, &gutter)?;
-        canvas.paint(
-            Style::Dim,
-            format_args!("→ ({} more links dropped)", span.links.dropped_count),
-        )?;
-        canvas.text.push('\n');
+    render_dropped(canvas, &gutter, "→", "links", span.links.dropped_count)
+}
+
+/// The dimmed row that ends a span's events or links when the span limits
+/// dropped some: `• (3 more events dropped)`; nothing when none were.
+fn render_dropped(
+    canvas: &mut Canvas<'_>,
+    gutter: &str,
+    bullet: &str,
+    what: &str,
+    dropped: u32,
+) -> fmt::Result {
+    if dropped == 0 {
+        return Ok(());
     }
+    canvas.paint(Style::Dim, gutter)?;
+    canvas.paint(
+        Style::Dim,
+        format_args!("{bullet} ({dropped} more {what} dropped)"),
+    )?;
+    canvas.text.push('\n');
     Ok(())
 }
 

@@ -282,6 +282,7 @@ fn links_and_dropped_counts_are_shown_under_the_span() {
         0,
     ));
     consume.events.dropped_count = 3;
+    consume.links.dropped_count = 1;
 
     assert!(export(&exporter, vec![consume]).is_ok());
     assert_eq!(
@@ -291,6 +292,7 @@ trace 4bf92f3577b34da6a3ce929d0e0e4736
 consume  1.00ms  consumer  (+2 dropped)
   • (3 more events dropped)
   → link trace=000000000000000000000000000000aa span=00000000000000bb  messaging.operation=\"publish\"
+  → (1 more links dropped)
 
 "
         );

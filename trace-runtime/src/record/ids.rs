@@ -8,20 +8,22 @@
 /// A new, non-zero 128-bit trace id.
 #[inline]
 pub(crate) fn new_trace_id() -> u128 {
-    loop {
-        let id = fastrand::u128(..);
-        if id != 0 {
-            return id;
-        }
-    }
+    non_zero(|| fastrand::u128(..))
 }
 
 /// A new, non-zero 64-bit span id.
 #[inline]
 pub(crate) fn new_span_id() -> u64 {
+    non_zero(|| fastrand::u64(..))
+}
+
+/// Draws until `draw` gives a non-zero id: zero is OpenTelemetry's invalid
+/// id (a draw is zero once in 2^64, so this loops once in practice).
+#[inline(always)] // on the hot path: it must compile to the bare loop
+fn non_zero<T: Default + PartialEq>(mut draw: impl FnMut() -> T) -> T {
     loop {
-        let id = fastrand::u64(..);
-        if id != 0 {
+        let id = draw();
+        if id != T::default() {
             return id;
         }
     }
@@ -52,12 +54,7 @@ impl SpanIdGenerator {
             self.rng.seed(fastrand::u64(..));
             self.seeded = true;
         }
-        loop {
-            let id = self.rng.u64(..);
-            if id != 0 {
-                return id;
-            }
-        }
+        non_zero(|| self.rng.u64(..))
     }
 }
 

@@ -21,6 +21,7 @@ mod http;
 mod limits;
 mod panic_hook;
 mod pipeline;
+mod sampled_out;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

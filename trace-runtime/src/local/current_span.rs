@@ -122,6 +122,11 @@ pub fn set_status(status: Status) {
 
 /// The current trace id as 32 lowercase hex digits, `None` outside a span.
 ///
+/// A traced call that the sampler left out is still in a trace: it has a
+/// trace id (made when first asked for), and [`inject`](crate::inject)
+/// propagates it with the `sampled` flag off, so the services downstream
+/// follow this one's decision.
+///
 /// ```
 /// assert_eq!(trace_runtime::current_trace_id(), None);
 /// ```
@@ -142,7 +147,13 @@ fn current_ids() -> Option<(u128, u64)> {
     if !gate::is_open() {
         return None;
     }
-    state::with_local(|local| local.current.span.map(|s| (s.trace_id, s.span_id))).flatten()
+    state::with_local(|local| {
+        local
+            .current_context()
+            .span
+            .map(|s| (s.trace_id, s.span_id))
+    })
+    .flatten()
 }
 
 /// Spans started through [`with_span`] and [`in_span`]: the name is the run-time one.

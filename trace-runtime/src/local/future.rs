@@ -20,8 +20,8 @@ use opentelemetry::Key;
 
 use super::start::{OpenSpan, open};
 use super::start_options::StartOptions;
-use super::{gate, outcome, state};
-use crate::record::Callsite;
+use super::{gate, outcome, sampler, state, unsampled};
+use crate::record::{Callsite, SpanIds};
 
 /// An async span: opened (parent, id and start time taken) when the call
 /// starts, entered each time its future is polled.
@@ -30,26 +30,43 @@ use crate::record::Callsite;
 /// [`Instrumented::new`].
 #[derive(Debug)]
 #[must_use = "a pending span records nothing until it is instrumenting a future"]
-pub struct PendingSpan(pub(crate) Option<OpenSpan>);
+pub struct PendingSpan(Pending);
+
+/// What an async call holds between its start and its end.
+#[derive(Debug)]
+enum Pending {
+    /// Nothing: no pipeline, or the thread is being torn down.
+    Nothing,
+    /// A span, recorded or not.
+    Span(OpenSpan),
+    /// A sampled-out root with nothing current: no span, only the ids made
+    /// for it if something asked (see `unsampled.rs`).
+    UnsampledRoot(Option<SpanIds>),
+}
 
 impl PendingSpan {
     /// Opens a span for `callsite` as a child of the current context.
     #[inline]
     pub fn new(callsite: &'static Callsite) -> PendingSpan {
         if !gate::is_open() {
-            return PendingSpan(None);
+            return PendingSpan(Pending::Nothing);
         }
-        PendingSpan(state::with_local(|local| open(local, callsite)).flatten())
+        if sampler::global_mode().roots_never_sampled() && state::nothing_current() {
+            return PendingSpan(Pending::UnsampledRoot(None));
+        }
+        PendingSpan::from(state::with_local(|local| open(local, callsite)))
     }
 
     pub(crate) fn set(&mut self, key: Key, value: opentelemetry::Value) {
-        if let Some(span) = self.0.as_mut().filter(|s| s.record.sampled) {
+        if let Pending::Span(span) = &mut self.0
+            && span.record.sampled
+        {
             span.record.set_attribute(key, value);
         }
     }
 
     pub(crate) fn rename(&mut self, name: Cow<'static, str>) {
-        if let Some(span) = &mut self.0 {
+        if let Pending::Span(span) = &mut self.0 {
             span.record.details().name = Some(name);
         }
     }
@@ -57,9 +74,13 @@ impl PendingSpan {
     /// Opens a span whose parent and links `options` choose.
     pub fn new_with(callsite: &'static Callsite, options: StartOptions) -> PendingSpan {
         if !gate::is_open() {
-            return PendingSpan(None);
+            return PendingSpan(Pending::Nothing);
         }
-        PendingSpan(state::with_local(|local| options.open(local, callsite)).flatten())
+        PendingSpan::from(state::with_local(|local| options.open(local, callsite)))
+    }
+
+    fn from(span: Option<OpenSpan>) -> PendingSpan {
+        PendingSpan(span.map_or(Pending::Nothing, Pending::Span))
     }
 }
 
@@ -72,6 +93,8 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         span: Option<OpenSpan>,
+        // `Some` for a sampled-out root: the ids made for it, if any.
+        unsampled_root: Option<Option<SpanIds>>,
     }
 
     impl<F> PinnedDrop for Instrumented<F> {
@@ -88,9 +111,15 @@ pin_project_lite::pin_project! {
 impl<F> Instrumented<F> {
     /// Runs `future` inside `span`.
     pub fn new(span: PendingSpan, future: F) -> Instrumented<F> {
+        let (span, unsampled_root) = match span.0 {
+            Pending::Nothing => (None, None),
+            Pending::Span(span) => (Some(span), None),
+            Pending::UnsampledRoot(ids) => (None, Some(ids)),
+        };
         Instrumented {
             inner: future,
-            span: span.0,
+            span,
+            unsampled_root,
         }
     }
 }
@@ -101,6 +130,10 @@ impl<F: Future> Future for Instrumented<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let Some(span) = this.span.take() else {
+            let _root = this
+                .unsampled_root
+                .as_mut()
+                .map(unsampled::PollingRoot::enter);
             return this.inner.poll(cx);
         };
         let Some(depth) = state::with_local(|local| local.push(span.record)) else {

@@ -8,10 +8,13 @@ use std::marker::PhantomData;
 
 use super::start::push_under;
 use super::start_options::StartOptions;
-use super::{gate, sampler, state};
+use super::{gate, sampler, state, unsampled};
 use crate::record::Callsite;
 
+/// The depth of a guard that holds no span.
 const INERT: usize = usize::MAX;
+/// The depth of a guard that holds a sampled-out root (see `unsampled.rs`).
+const UNSAMPLED_ROOT: usize = usize::MAX - 1;
 
 /// Keeps a synchronous span open; dropping it ends the span.
 ///
@@ -28,10 +31,17 @@ impl SpanGuard {
     /// Opens a span for `callsite` as a child of the current context and makes it current.
     #[inline]
     pub fn enter(callsite: &'static Callsite) -> SpanGuard {
-        if !gate::is_open()
-            || (sampler::global_mode().roots_never_sampled() && state::nothing_current())
-        {
+        if !gate::is_open() {
             return SpanGuard::inert();
+        }
+        if sampler::global_mode().roots_never_sampled() && state::nothing_current() {
+            // Sampled out with nothing current: nothing to record, a
+            // context to hand out only if asked (see `unsampled.rs`).
+            unsampled::enter();
+            return SpanGuard {
+                depth: UNSAMPLED_ROOT,
+                _not_send: PhantomData,
+            };
         }
         Self::enter_recording(callsite)
     }
@@ -55,19 +65,19 @@ impl SpanGuard {
             return SpanGuard::inert();
         }
         SpanGuard::pushed(state::with_local(|local| {
-            let depth = push_under(local, None, callsite)?;
+            let depth = push_under(local, None, callsite);
             if let Some(record) = local.top_record() {
                 record.details().name = Some(name);
             }
-            Some(depth)
+            depth
         }))
     }
 
     /// The guard of the span pushed at `depth`, if one was.
     #[inline]
-    fn pushed(depth: Option<Option<usize>>) -> SpanGuard {
+    fn pushed(depth: Option<usize>) -> SpanGuard {
         SpanGuard {
-            depth: depth.flatten().unwrap_or(INERT),
+            depth: depth.unwrap_or(INERT),
             _not_send: PhantomData,
         }
     }
@@ -83,8 +93,10 @@ impl SpanGuard {
 impl Drop for SpanGuard {
     #[inline]
     fn drop(&mut self) {
-        if self.depth != INERT {
-            close(self.depth);
+        match self.depth {
+            INERT => {}
+            UNSAMPLED_ROOT => unsampled::leave(),
+            depth => close(depth),
         }
     }
 }

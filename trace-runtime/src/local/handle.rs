@@ -159,7 +159,7 @@ impl PropagatedContext {
 /// ```
 pub fn propagate_context() -> PropagatedContext {
     PropagatedContext {
-        context: state::with_local(|l| l.current.clone()).unwrap_or_default(),
+        context: state::with_local(|l| l.current_context()).unwrap_or_default(),
         remote: false,
     }
 }

@@ -20,6 +20,7 @@
 //! | `current_span.rs` | the current-span API: [`add_attribute`], [`record_event`], [`with_span`], ids |
 //! | `handle.rs` | [`PropagatedContext`]: the current context taken elsewhere |
 //! | `interop.rs` | the OpenTelemetry API's context, both ways |
+//! | `unsampled.rs` | sampled-out roots: a context that propagates without costing a span |
 //! | `outbox.rs` | the one door to the collector |
 
 pub(crate) mod current_span;
@@ -34,6 +35,7 @@ pub(crate) mod sampler;
 pub(crate) mod start;
 pub(crate) mod start_options;
 pub(crate) mod state;
+pub(crate) mod unsampled;
 
 pub use current_span::{
     add_attribute, add_attributes, current_span_id, current_trace_id, in_span, record_error,

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use super::state::{Current, LocalState};
-use super::{interop, sampler};
+use super::{interop, sampler, unsampled};
 use crate::record::{Callsite, InlineAttributes, Scope, SpanRecord, clock, ids};
 
 /// A span that has been decided and timed but is not (or no longer) on the
@@ -32,37 +32,45 @@ struct Decision {
     sampled: bool,
 }
 
+/// Whether a span with no parent span of ours becomes a child of the
+/// sampled-out root open on this thread (see `unsampled.rs`): yes when it
+/// starts under the current context, no when its caller chose its parent
+/// (an explicit parent that turned out empty, or `root`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Under {
+    Current,
+    Chosen,
+}
+
 /// Decides a new span under `parent` (a span, or none for a new root):
-/// its trace, its parent and whether it is sampled. `None` when nothing
-/// needs recording or propagating (no parent and the sampler never records
-/// new roots).
+/// its trace, its parent and whether it is sampled. A root that is sampled
+/// out is still decided (an unsampled span with a trace of its own), so
+/// that its context propagates with the `sampled` flag off.
 #[inline(always)]
-fn decide(parent: &Current) -> Option<Decision> {
+fn decide(parent: &Current, under: Under) -> Decision {
     if parent.scope.is_none() {
         let global = sampler::global_mode();
         match parent.span {
             // The common case, a child under the default sampler: inherit.
             Some(p) if global.follows_parent() => {
-                return Some(Decision {
+                return Decision {
                     trace_id: p.trace_id,
                     parent_span_id: p.span_id,
                     parent_sampled: p.sampled,
                     parent_remote: p.remote,
                     trace_random: p.random,
                     sampled: p.sampled,
-                });
+                };
             }
-            // `AlwaysOff` and nothing current: nothing to record or propagate.
-            None if global.roots_never_sampled() => return None,
             _ => {}
         }
     }
-    decide_by_sampler(parent)
+    decide_by_sampler(parent, under)
 }
 
 /// [`decide`] for roots, scoped samplers and samplers that do not follow the parent.
 #[inline(never)]
-fn decide_by_sampler(parent: &Current) -> Option<Decision> {
+fn decide_by_sampler(parent: &Current, under: Under) -> Decision {
     let decider = parent
         .scope
         .as_ref()
@@ -70,11 +78,14 @@ fn decide_by_sampler(parent: &Current) -> Option<Decision> {
         .unwrap_or_else(sampler::global);
     let parent_ids = match parent.span {
         Some(ids) => Some(ids),
-        None if decider.roots_never_sampled() => return None,
-        // A span started through the OpenTelemetry API is a parent too.
-        None => interop::active_otel_span(),
+        // Under a sampled-out root, its (lazily made) context is the parent.
+        None => (under == Under::Current)
+            .then(unsampled::current_ids)
+            .flatten()
+            // A span started through the OpenTelemetry API is a parent too.
+            .or_else(interop::active_otel_span),
     };
-    Some(match parent_ids {
+    match parent_ids {
         Some(p) => Decision {
             trace_id: p.trace_id,
             parent_span_id: p.span_id,
@@ -94,7 +105,7 @@ fn decide_by_sampler(parent: &Current) -> Option<Decision> {
                 sampled: decider.sample(None, trace_id),
             }
         }
-    })
+    }
 }
 
 /// A span starting now, as `decision` places it, inheriting `scope`.
@@ -126,20 +137,20 @@ fn start_record(
 /// Starts a span under the current context of `local`, off the stack (see
 /// [`open_under`]).
 #[inline]
-pub(crate) fn open(local: &mut LocalState, callsite: &'static Callsite) -> Option<OpenSpan> {
-    let span = open_under(&local.current, callsite)?;
+pub(crate) fn open(local: &mut LocalState, callsite: &'static Callsite) -> OpenSpan {
+    let span = open_under(&local.current, Under::Current, callsite);
     local.started += u64::from(span.record.sampled);
-    Some(span)
+    span
 }
 
 /// Starts a span as a child of `parent`, off the stack: for an async span
 /// or a bridged `tracing` span, whose record lives with its owner.
-pub(crate) fn open_under(parent: &Current, callsite: &'static Callsite) -> Option<OpenSpan> {
-    let decision = decide(parent)?;
+pub(crate) fn open_under(parent: &Current, under: Under, callsite: &'static Callsite) -> OpenSpan {
+    let decision = decide(parent, under);
     let span_id = ids::new_span_id();
     let mut record = start_record(decision, callsite, parent.scope.clone(), span_id);
     crate::hooks::on_start(&mut record);
-    Some(OpenSpan { record })
+    OpenSpan { record }
 }
 
 /// Starts a span under `parent` on this thread's stack and makes it current:
@@ -150,18 +161,18 @@ pub(crate) fn push_under(
     local: &mut LocalState,
     parent: Option<&Current>,
     callsite: &'static Callsite,
-) -> Option<usize> {
+) -> usize {
     // `saved`: `None` when the caller chose the parent, so whether the
     // current context is the span's parent context must be looked at.
     let (decision, scope, saved) = match parent {
         None => {
-            let decision = decide(&local.current)?;
+            let decision = decide(&local.current, Under::Current);
             // Started under the current context, which is its parent
             // context, unless the parent came from the OpenTelemetry API.
             let saved = local.current.span.is_none() && decision.parent_span_id != 0;
             (decision, local.current.scope.clone(), Some(saved))
         }
-        Some(parent) => (decide(parent)?, parent.scope.clone(), None),
+        Some(parent) => (decide(parent, Under::Chosen), parent.scope.clone(), None),
     };
     local.started += u64::from(decision.sampled);
     let span_id = local.span_ids.next();
@@ -177,5 +188,5 @@ pub(crate) fn push_under(
     {
         crate::hooks::run_on_start(record);
     }
-    Some(depth)
+    depth
 }

@@ -4,7 +4,7 @@
 use opentelemetry::trace::Link;
 
 use super::handle::{IntoLink, PropagatedContext};
-use super::start::{OpenSpan, open_under, push_under};
+use super::start::{OpenSpan, Under, open_under, push_under};
 use super::state::{Current, LocalState};
 use crate::record::Callsite;
 
@@ -62,35 +62,27 @@ impl StartOptions {
     }
 
     /// Opens the span these options describe, off the stack.
-    pub(crate) fn open(
-        mut self,
-        local: &mut LocalState,
-        callsite: &'static Callsite,
-    ) -> Option<OpenSpan> {
+    pub(crate) fn open(mut self, local: &mut LocalState, callsite: &'static Callsite) -> OpenSpan {
         let mut span = match self.parent_context(local) {
-            Some(parent) => open_under(&parent, callsite),
-            None => open_under(&local.current, callsite),
-        }?;
+            Some(parent) => open_under(&parent, Under::Chosen, callsite),
+            None => open_under(&local.current, Under::Current, callsite),
+        };
         local.started += u64::from(span.record.sampled);
         if !self.links.is_empty() {
             span.record.details().links = self.links;
         }
-        Some(span)
+        span
     }
 
     /// Opens the span these options describe on this thread's stack.
-    pub(crate) fn push(
-        mut self,
-        local: &mut LocalState,
-        callsite: &'static Callsite,
-    ) -> Option<usize> {
+    pub(crate) fn push(mut self, local: &mut LocalState, callsite: &'static Callsite) -> usize {
         let parent = self.parent_context(local);
-        let depth = push_under(local, parent.as_ref(), callsite)?;
+        let depth = push_under(local, parent.as_ref(), callsite);
         if !self.links.is_empty()
             && let Some(record) = local.top_record()
         {
             record.details().links = self.links;
         }
-        Some(depth)
+        depth
     }
 }

@@ -343,6 +343,22 @@ impl LocalState {
         self.outbox.send(&mut ended);
     }
 
+    /// The current context as it propagates: [`current`](Self::current),
+    /// or, when that is empty under a sampled-out root, the root's unsampled
+    /// ids (made now if nothing asked for them yet, see `unsampled.rs`).
+    pub(crate) fn current_context(&self) -> Current {
+        if self.current.span.is_none()
+            && self.current.scope.is_none()
+            && let Some(ids) = super::unsampled::current_ids()
+        {
+            return Current {
+                span: Some(ids),
+                scope: None,
+            };
+        }
+        self.current.clone()
+    }
+
     /// The innermost span open on this thread, if it is the current span.
     pub(crate) fn current_record(&mut self) -> Option<&mut SpanRecord> {
         let current = self.current.span?;

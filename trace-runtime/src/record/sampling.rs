@@ -12,6 +12,11 @@
 /// `parentbased_always_on`, `parentbased_always_off`,
 /// `parentbased_traceidratio`).
 ///
+/// A trace that is not recorded is still propagated: `inject` inside it
+/// writes a `traceparent` with the `sampled` flag off (`-00`), as the
+/// OpenTelemetry SDKs do, so a parent-based service downstream does not
+/// sample what this one dropped.
+///
 /// ```
 /// use trace_runtime::Sampler;
 /// let one_in_ten = Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(0.1)));

@@ -226,6 +226,16 @@ where
         })
 }
 
+/// Whether a `tracing` span under `parent` is skipped: a sampler that never
+/// records new roots, and no span or scope to inherit from. A `#[traced]`
+/// call there costs about a bare call (see `local/unsampled.rs`); a bridged
+/// span would cost a span for nothing, so it is not made.
+fn nothing_to_record(parent: &Current) -> bool {
+    parent.span.is_none()
+        && parent.scope.is_none()
+        && crate::local::sampler::global_mode().roots_never_sampled()
+}
+
 impl<S> tracing_subscriber::Layer<S> for TracingLayer
 where
     S: Subscriber + for<'l> LookupSpan<'l>,
@@ -240,16 +250,19 @@ where
         // times as possible on its way into the extensions.
         context::with_local(|local| {
             let opened = if attrs.is_contextual() {
+                if nothing_to_record(&local.current) {
+                    return;
+                }
                 span::open(local, kinds.internal())
             } else {
                 let parent = explicit_parent(attrs.parent(), &ctx, local);
-                let opened = span::open_under(&parent, kinds.internal());
-                if let Some(opened) = &opened {
-                    local.started += u64::from(opened.record.sampled);
+                if nothing_to_record(&parent) {
+                    return;
                 }
+                let opened = span::open_under(&parent, span::Under::Chosen, kinds.internal());
+                local.started += u64::from(opened.record.sampled);
                 opened
             };
-            let Some(opened) = opened else { return };
             let mut bridged = Bridged::new(opened, kinds);
             if !attrs.fields().is_empty()
                 && let Some(record) = bridged.record_mut(local)

@@ -17,6 +17,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitBool, LitStr, Path, PathSegment, Token};
 
 use crate::attributes::{self, Field, Render};
+use crate::suggest;
 
 /// The custom keywords of the argument list.
 ///
@@ -39,6 +40,21 @@ const VALID_ARGUMENTS: &str = "`name = \"...\"`, `kind = ...`, `attrs(key = valu
                                `args(param, ..)`, `ret`, `err = false`, `err(%)`, `err(?)`, \
                                `parent = expr`, `root`, `link = expr`, `follows_from = expr`, \
                                `crate = path`";
+
+/// The names of the arguments, for "did you mean ...?" on a misspelt one.
+const ARGUMENT_NAMES: [&str; 11] = [
+    "name",
+    "kind",
+    "attrs",
+    "args",
+    "ret",
+    "err",
+    "parent",
+    "root",
+    "link",
+    "follows_from",
+    "crate",
+];
 
 /// The span kinds `kind = ...` accepts, as (keyword, `SpanKind` variant).
 const KINDS: [(&str, &str); 5] = [
@@ -359,10 +375,18 @@ fn parse_once<K: Parse + Spanned>(input: ParseStream, seen: bool, name: &str) ->
 fn unknown_argument(input: ParseStream) -> syn::Error {
     let fork = input.fork();
     match fork.call(Ident::parse_any) {
-        Ok(ident) => syn::Error::new(
-            ident.span(),
-            format!("unknown argument `{ident}`: #[traced] accepts {VALID_ARGUMENTS}"),
-        ),
+        Ok(ident) => {
+            let hint = suggest::did_you_mean(&suggest::closest(
+                &ident.unraw().to_string(),
+                ARGUMENT_NAMES,
+            ))
+            .map(|hint| format!(" {hint}"))
+            .unwrap_or_default();
+            syn::Error::new(
+                ident.span(),
+                format!("unknown argument `{ident}`:{hint} #[traced] accepts {VALID_ARGUMENTS}"),
+            )
+        }
         Err(_) => input.error(format!(
             "expected an argument: #[traced] accepts {VALID_ARGUMENTS}"
         )),
@@ -407,11 +431,18 @@ fn parse_kind(input: ParseStream) -> syn::Result<Ident> {
     if let Some((_, variant)) = KINDS.iter().find(|(keyword, _)| *keyword == written) {
         return Ok(Ident::new(variant, ident.span()));
     }
-    let hint = KINDS
+    let hint = match KINDS
         .iter()
         .find(|(keyword, _)| keyword.eq_ignore_ascii_case(&written))
-        .map(|(keyword, _)| format!(" (kinds are lowercase: did you mean `{keyword}`?)"))
-        .unwrap_or_default();
+    {
+        Some((keyword, _)) => format!(" (kinds are lowercase: did you mean `{keyword}`?)"),
+        None => suggest::did_you_mean(&suggest::closest(
+            &ident.unraw().to_string(),
+            KINDS.iter().map(|(keyword, _)| *keyword),
+        ))
+        .map(|hint| format!(" ({hint})"))
+        .unwrap_or_default(),
+    };
     Err(syn::Error::new(
         ident.span(),
         format!("unknown span kind `{written}`: expected one of {valid}{hint}"),
@@ -511,6 +542,21 @@ mod tests {
     }
 
     #[test]
+    fn near_miss_argument_is_suggested() {
+        let message = error(r#"nme = "x""#);
+        assert!(
+            message.starts_with("unknown argument `nme`: did you mean `name`? #[traced] accepts"),
+            "{message}"
+        );
+        assert!(message.contains("`crate = path`"), "{message}");
+        assert!(error("krate = a").contains("did you mean `crate`?"));
+        assert!(error("follow_from = a").contains("did you mean `follows_from`?"));
+        assert!(error("rot").contains("did you mean `ret` or `root`?"));
+        assert!(error("r#nme = \"x\"").contains("`r#nme`: did you mean `name`?"));
+        assert!(!error("level = 3").contains("did you mean"));
+    }
+
+    #[test]
     fn duplicate_argument_is_rejected() {
         assert!(error("err = false, err = true").contains("duplicate argument `err`"));
     }
@@ -533,6 +579,13 @@ mod tests {
         let message = error("kind = Client");
         assert!(message.contains("did you mean `client`"), "{message}");
         assert!(error("kind = rpc").contains("expected one of `internal`"));
+        assert!(!error("kind = rpc").contains("did you mean"));
+        let message = error("kind = clent");
+        assert!(
+            message.ends_with("`consumer` (did you mean `client`?)"),
+            "{message}"
+        );
+        assert!(error("kind = Sever").contains("(did you mean `server`?)"));
     }
 
     #[test]

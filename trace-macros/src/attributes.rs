@@ -131,6 +131,9 @@ pub(crate) fn parse_attrs(input: ParseStream, fields: &mut Vec<Field>) -> syn::R
 /// The entries of `args(..)`: parameter names, comma-separated.
 pub(crate) fn parse_args(input: ParseStream, fields: &mut Vec<Field>) -> syn::Result<()> {
     while !input.is_empty() {
+        if let Some(error) = rendered_parameter(input) {
+            return Err(error);
+        }
         let Ok(name) = input.call(Ident::parse_any) else {
             return Err(input.error(
                 "`args` takes the names of parameters to record, e.g. `args(id, name)`; \
@@ -158,6 +161,37 @@ pub(crate) fn parse_args(input: ParseStream, fields: &mut Vec<Field>) -> syn::Re
         input.parse::<Token![,]>()?;
     }
     Ok(())
+}
+
+/// The error for `%name` or `?name` in `args(..)`, if that is what comes
+/// next: `args` records a parameter's own attribute form, its text is
+/// recorded through `attrs`.
+fn rendered_parameter(input: ParseStream) -> Option<syn::Error> {
+    let fork = input.fork();
+    let (sigil, how) = if fork.peek(Token![%]) {
+        (fork.parse::<Token![%]>().ok()?.to_token_stream(), "Display")
+    } else if fork.peek(Token![?]) {
+        (fork.parse::<Token![?]>().ok()?.to_token_stream(), "Debug")
+    } else {
+        return None;
+    };
+    let Ok(name) = fork.call(Ident::parse_any) else {
+        return Some(syn::Error::new_spanned(
+            &sigil,
+            format!(
+                "`args` takes parameter names, not `{sigil}`: record a value's {how} text \
+                 with `attrs(key = {sigil}value)`"
+            ),
+        ));
+    };
+    let key = name.unraw();
+    let message = format!(
+        "`args` takes parameter names, not `{sigil}{name}`: record the {how} text of \
+         `{name}` with `attrs({key} = {sigil}{name})`"
+    );
+    let mut tokens = sigil;
+    name.to_tokens(&mut tokens);
+    Some(syn::Error::new_spanned(tokens, message))
 }
 
 /// `(%)` or `(?)`, after `ret` or `err` (`what` names the argument in the
@@ -421,6 +455,28 @@ mod tests {
         assert!(error("a.1 = x").contains("expected a name after `a.`"));
         assert!(error("id").contains("`args(id)`"));
         assert!(error("a = ").contains("expected a value"));
+    }
+
+    fn args_error(tokens: &str) -> String {
+        let mut fields = Vec::new();
+        match (|input: ParseStream| parse_args(input, &mut fields)).parse_str(tokens) {
+            Ok(()) => panic!("`{tokens}` should not parse"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn rendered_args_point_to_attrs() {
+        assert_eq!(
+            args_error("?secret"),
+            "`args` takes parameter names, not `?secret`: record the Debug text of `secret` \
+             with `attrs(secret = ?secret)`"
+        );
+        assert!(args_error("id, %name").contains("with `attrs(name = %name)`"));
+        assert!(args_error("%r#type").contains("with `attrs(type = %r#type)`"));
+        assert!(args_error("?").contains("not `?`: record a value's Debug text"));
+        assert!(args_error("%1").contains("not `%`: record a value's Display text"));
+        assert!(args_error("&x").contains("`args` takes the names of parameters"));
     }
 
     #[test]

@@ -29,6 +29,9 @@
 //! | validate | `validate` | `args` names, `ret` and `err(..)` against the function |
 //! | rewrite | `rewrite` | observing `?` and `return` in the body |
 //! | generate | `expand` | the instrumented function (an index of the transforms, each shown on the function generating it) |
+//!
+//! Beside them, `suggest` finds the "did you mean ...?" of a misspelt
+//! argument or span kind.
 
 #![forbid(unsafe_code)]
 
@@ -37,6 +40,7 @@ mod ast;
 mod attributes;
 mod expand;
 mod rewrite;
+mod suggest;
 mod validate;
 
 use proc_macro::TokenStream;

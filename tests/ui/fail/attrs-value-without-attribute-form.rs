@@ -1,5 +1,5 @@
-//! A value whose type has no attribute form: the error points at the
-//! expression in `attrs` (or the name in `args`) and suggests `%` or `?`.
+//! A value whose type has no attribute form: the error is on the value in
+//! `attrs` (or the name in `args`); the notes cover secrets, then `%` / `?`.
 
 use trace_runtime::traced;
 

@@ -41,10 +41,18 @@ pub(crate) use limits::{
 ///
 /// assert_eq!(UserId(7).to_value(), Some(Value::I64(7)));
 /// ```
+///
+/// Recording a type without an implementation is a compile error that
+/// first says what to do with a value that must not leak (not record it,
+/// or implement this trait to record a redacted form), then how to record
+/// the value's text with `#[traced]`: `attrs(key = %value)` (Display) or
+/// `attrs(key = ?value)` (Debug). `args(name)` records a parameter's own
+/// attribute form, so a parameter without one goes in `attrs` the same way.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be recorded as a span attribute",
     label = "this value's type has no attribute form",
-    note = "record it as text with `%value` (Display) or `?value` (Debug), or implement `trace_runtime::AttributeValue` for it"
+    note = "a value that must not leak (a secret, personal data) should not be recorded, or should implement `trace_runtime::AttributeValue` to record a redacted form",
+    note = "otherwise record its text: `attrs(key = %value)` (Display) or `attrs(key = ?value)` (Debug)"
 )]
 pub trait AttributeValue {
     /// The attribute value, or `None` to record nothing.

@@ -34,9 +34,11 @@ use crate::local::{self, Current, gate, state};
 use crate::record::{Decider, Sampler, Scope, Sink};
 
 mod exporter;
+mod span_ext;
 mod spans;
 
 pub use exporter::InMemoryExporter;
+pub use span_ext::{EventExt, SpanDataExt};
 pub use spans::Spans;
 
 /// Runs `f` and returns the spans it recorded, with every trace sampled.

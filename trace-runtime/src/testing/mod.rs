@@ -21,6 +21,37 @@
 //! let parent = spans.named("parent");
 //! assert_eq!(spans.children_of(parent)[0].name, "child");
 //! ```
+//!
+//! To read one span, import [`SpanDataExt`] (and [`EventExt`] for events):
+//! typed attributes by key (`span.attr_i64("db.rows")`, `None` for a missing
+//! key or another type), `is_error()`, `error_description()`,
+//! `event("exception")`. They extend OpenTelemetry's own `SpanData` and
+//! `Event` rather than wrap them, so they work the same on spans from a
+//! capture, from [`InMemoryExporter`] or from anywhere else, and every field
+//! of `SpanData` stays at hand.
+//!
+//! # What a capture contains
+//!
+//! A span belongs to a capture when it starts under the capture's context:
+//! inside the closure (or the future), or on a thread or task that was
+//! handed that context ([`propagate_context`](crate::propagate_context),
+//! [`thread::spawn`](crate::thread::spawn), `trace_runtime::tokio::spawn`).
+//! What [`capture`] returns is the part of those spans that had *ended and
+//! been handed off* when the closure returned; a thread hands off its ended
+//! spans when it has no span open any more, so a joined thread's spans are
+//! always in. A span that is still open when the closure returns, typically
+//! on a background thread or task that outlives it, is not in the result,
+//! and neither is anything started there later: once a capture has
+//! returned, spans started under its context are no longer recorded unless
+//! something else (another capture, a pipeline) keeps recording on.
+//!
+//! To see such late spans, use [`capture_live`] (or [`capture_future_live`]):
+//! the [`LiveCapture`] it returns keeps recording under the capture's
+//! context and waits for late spans with
+//! [`wait_for`](LiveCapture::wait_for) (a span count) or
+//! [`wait_until`](LiveCapture::wait_until) (a condition). Every wait takes a
+//! timeout and, when it runs out, returns what it has in a [`TimedOut`]
+//! instead of hanging.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -34,10 +65,12 @@ use crate::local::{self, Current, gate, state};
 use crate::record::{Decider, Sampler, Scope, Sink};
 
 mod exporter;
+mod live;
 mod span_ext;
 mod spans;
 
 pub use exporter::InMemoryExporter;
+pub use live::{LiveCapture, TimedOut};
 pub use span_ext::{EventExt, SpanDataExt};
 pub use spans::Spans;
 
@@ -89,6 +122,64 @@ pub async fn capture_future<F: Future>(future: F) -> (F::Output, Spans) {
     (output, capture.finish())
 }
 
+/// Runs `f` under a capture and returns its result and a [`LiveCapture`]
+/// that keeps recording under the capture's context, to wait for spans that
+/// end after `f` returned: on a thread or task `f` started and handed the
+/// context.
+///
+/// ```
+/// use std::time::Duration;
+/// use trace_runtime::{testing, traced};
+///
+/// #[traced]
+/// fn background() { std::thread::sleep(Duration::from_millis(20)); }
+///
+/// let (worker, mut live) = testing::capture_live(|| trace_runtime::thread::spawn(background));
+/// let spans = live.wait_for(1, Duration::from_secs(10)).unwrap();
+/// assert_eq!(spans.names(), ["background"]);
+/// worker.join().unwrap();
+/// ```
+pub fn capture_live<R>(f: impl FnOnce() -> R) -> (R, LiveCapture) {
+    let capture = Capture::new(Decider::ALWAYS_ON);
+    let value = capture.run_in(f);
+    (value, LiveCapture::new(capture))
+}
+
+/// [`capture_live`] for a future: polls `future` to completion under a
+/// capture and returns its output and a [`LiveCapture`] for the spans that
+/// end later, such as those of a task it spawned.
+///
+/// The waits of [`LiveCapture`] block the calling thread: on an async
+/// runtime, the tasks waited for must be able to run meanwhile (a
+/// multi-threaded runtime, or a thread of their own).
+///
+/// ```
+/// use std::time::Duration;
+/// use trace_runtime::{testing, traced};
+///
+/// #[traced]
+/// fn background() {}
+///
+/// #[traced]
+/// async fn start() -> std::thread::JoinHandle<()> {
+///     trace_runtime::thread::spawn(background)
+/// }
+///
+/// let (worker, mut live) = futures_executor::block_on(testing::capture_future_live(start()));
+/// worker.join().unwrap();
+/// let spans = live.wait_for(2, Duration::from_secs(10)).unwrap();
+/// spans.assert_parent(spans.named("background"), spans.named("start"));
+/// ```
+pub async fn capture_future_live<F: Future>(future: F) -> (F::Output, LiveCapture) {
+    let capture = Capture::new(Decider::ALWAYS_ON);
+    let output = InScope {
+        inner: std::pin::pin!(future),
+        context: capture.context(),
+    }
+    .await;
+    (output, LiveCapture::new(capture))
+}
+
 /// How many spans are open on this thread right now: 0 after any
 /// instrumented code has returned, whatever happened inside it.
 ///
@@ -99,6 +190,10 @@ pub fn open_spans() -> usize {
     state::with_local(|local| local.stack.len()).unwrap_or(0)
 }
 
+/// A running capture: its sink and the scope that carries the sink to the
+/// spans started under it. The gate stays open while it lives, so those
+/// spans are recorded.
+#[derive(Debug)]
 struct Capture {
     sink: Arc<Sink>,
     scope: Arc<Scope>,
@@ -123,23 +218,40 @@ impl Capture {
         }
     }
 
-    fn run<R>(self, f: impl FnOnce() -> R) -> (R, Spans) {
+    /// Runs `f` with the capture's context entered.
+    fn run_in<R>(&self, f: impl FnOnce() -> R) -> R {
         let entered = state::enter(self.context());
         let value = f();
         drop(entered);
+        value
+    }
+
+    fn run<R>(self, f: impl FnOnce() -> R) -> (R, Spans) {
+        let value = self.run_in(f);
         (value, self.finish())
     }
 
-    fn finish(self) -> Spans {
+    /// Moves the spans delivered since the last call into `spans`, keeping
+    /// them ordered by start time. Whatever this thread ended is handed off
+    /// first, so it is part of them.
+    fn drain_into(&self, spans: &mut Vec<SpanData>) {
         local::hand_off_this_thread();
+        let records = self.sink.take();
+        if records.is_empty() {
+            return;
+        }
         let scope = collector::instrumentation_scope();
-        let mut spans: Vec<SpanData> = self
-            .sink
-            .take()
-            .into_iter()
-            .map(|record| collector::to_span_data(record, scope, &mut Vec::new()))
-            .collect();
+        spans.extend(
+            records
+                .into_iter()
+                .map(|record| collector::to_span_data(record, scope, &mut Vec::new())),
+        );
         spans.sort_by_key(|s| s.start_time);
+    }
+
+    fn finish(self) -> Spans {
+        let mut spans = Vec::new();
+        self.drain_into(&mut spans);
         Spans(spans)
     }
 }

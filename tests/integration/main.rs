@@ -33,4 +33,5 @@ mod lifecycle;
 mod macro_args;
 mod panics;
 mod propagation;
+mod testing_api;
 mod tracing_bridge;

@@ -16,6 +16,7 @@
 //!
 //! A test added here must take its turn first thing, and hold it to the end.
 
+mod console;
 mod hooks;
 mod http;
 mod limits;

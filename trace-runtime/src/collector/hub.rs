@@ -4,13 +4,32 @@
 //! counted, and a calling thread never blocks on the exporter. Emptied
 //! batches (and emptied details boxes) travel back to the threads, so the
 //! steady state allocates nothing per span. One lock, taken once per batch.
+//!
+//! # When the collector is woken
+//!
+//! The collector sleeps until a batch is full, a flush is asked for,
+//! shutdown begins or its deadline passes (the schedule delay of the
+//! batching exporters). When a prompt exporter is installed (the console,
+//! see [`ErasedExporter::wants_prompt_delivery`]), any hand-off wakes it:
+//! a thread hands its spans off when its stack empties, that is when a local
+//! root (or a late span of an earlier trace) has ended, so what the
+//! collector finds queued then is exactly what the console can print.
+//!
+//! The calling thread pays for this only inside the lock `submit` already
+//! takes: one more flag read, and a wake-up only when the collector is
+//! asleep and nobody has woken it yet. While the collector is busy
+//! converting or exporting, hand-offs queue without waking it, and it takes
+//! them all before it sleeps again. Without a prompt exporter nothing
+//! changes: the collector is woken by a full batch as before.
+//!
+//! [`ErasedExporter::wants_prompt_delivery`]: super::ErasedExporter::wants_prompt_delivery
 
 use std::sync::atomic::Ordering;
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::counters::COUNTERS;
-use super::{Batch, BatchConfig};
+use super::{Batch, BatchConfig, ErasedExporter};
 use crate::lock::lock;
 use crate::record::{Details, details};
 
@@ -27,9 +46,12 @@ struct Queue {
     spare_details: Vec<Box<Details>>,
     max_queue: usize,
     max_batch: usize,
-    /// The collector has been woken for the batches queued since it last
-    /// took them: one wake-up (a futex syscall) per batch, not per hand-off.
-    woken: bool,
+    /// A prompt exporter is installed: any hand-off is worth waking the
+    /// collector for, not only a full batch.
+    prompt: bool,
+    /// The collector waits on `wake` and nobody has woken it yet: at most
+    /// one wake-up (a futex syscall) per sleep, none while it works.
+    asleep: bool,
     flush_requested: u64,
     flush_completed: u64,
     shutdown: bool,
@@ -44,7 +66,8 @@ struct Queue {
 #[repr(align(128))]
 struct Hub {
     queue: Mutex<Queue>,
-    /// Wakes the collector: a full batch, a flush, or shutdown.
+    /// Wakes the collector: a full batch (with a prompt exporter, any
+    /// hand-off), a flush, or shutdown.
     wake: Condvar,
     /// Wakes flushers: a flush completed.
     flushed: Condvar,
@@ -60,7 +83,8 @@ static HUB: Hub = Hub {
         spare_details: Vec::new(),
         max_queue: 0,
         max_batch: 1,
-        woken: false,
+        prompt: false,
+        asleep: false,
         flush_requested: 0,
         flush_completed: 0,
         shutdown: false,
@@ -104,15 +128,16 @@ impl Hub {
         let fresh = queue.spare.pop().unwrap_or_default();
         queue.batches.push(std::mem::replace(batch, fresh));
         queue.queued += count;
-        if queue.queued >= queue.max_batch && !queue.woken {
-            queue.woken = true;
+        if queue.asleep && (queue.prompt || queue.queued >= queue.max_batch) {
+            queue.asleep = false;
             self.wake.notify_one();
         }
     }
 }
 
-/// Opens the queue for a new pipeline. Fails when one is installed already.
-pub(crate) fn start_accepting(config: &BatchConfig) -> bool {
+/// Opens the queue for a new pipeline that exports to `exporters`. Fails
+/// when one is installed already.
+pub(crate) fn start_accepting(config: &BatchConfig, exporters: &[Box<dyn ErasedExporter>]) -> bool {
     let mut queue = lock(&HUB.queue);
     if queue.accepting || queue.shutdown {
         return false;
@@ -121,6 +146,7 @@ pub(crate) fn start_accepting(config: &BatchConfig) -> bool {
     queue.installed_before = true;
     queue.max_queue = config.max_queue_size.max(1);
     queue.max_batch = config.max_export_batch_size.clamp(1, queue.max_queue);
+    queue.prompt = exporters.iter().any(|e| e.wants_prompt_delivery());
     true
 }
 
@@ -133,6 +159,7 @@ pub(crate) fn flush(timeout: Duration) -> bool {
     }
     queue.flush_requested += 1;
     let ticket = queue.flush_requested;
+    queue.asleep = false;
     HUB.wake.notify_one();
     let deadline = Instant::now() + timeout;
     while queue.flush_completed < ticket {
@@ -154,6 +181,7 @@ pub(crate) fn request_shutdown() {
     let mut queue = lock(&HUB.queue);
     queue.accepting = false;
     queue.shutdown = true;
+    queue.asleep = false;
     HUB.wake.notify_one();
 }
 
@@ -167,14 +195,15 @@ pub(crate) fn finish_shutdown() {
     HUB.flushed.notify_all();
 }
 
-/// Waits (at most the schedule delay) until a batch is full, a flush is
-/// asked for or shutdown begins, then takes everything queued. Hands back
+/// Waits (at most until `deadline`) until a batch is full, a flush is asked
+/// for or shutdown begins, or, with a prompt exporter, until anything is
+/// queued; then takes everything queued. Hands back
 /// `emptied` batches and `recycled` details boxes first, for the calling
 /// threads to reuse. Returns the batches, the newest flush ticket, and
 /// whether the collector is to stop.
 #[allow(clippy::vec_box)] // boxes are recycled whole, see `record::details`
 pub(crate) fn next_batches(
-    config: &BatchConfig,
+    deadline: Instant,
     emptied: &mut Vec<Batch>,
     recycled: &mut Vec<Box<Details>>,
 ) -> (Vec<Batch>, u64, bool) {
@@ -188,15 +217,12 @@ pub(crate) fn next_batches(
     let room = details::HUB_POOL.saturating_sub(queue.spare_details.len());
     recycled.truncate(room);
     queue.spare_details.append(recycled);
-    let deadline = Instant::now() + config.scheduled_delay;
-    while queue.queued < queue.max_batch
-        && queue.flush_requested == queue.flush_completed
-        && !queue.shutdown
-    {
+    while !queue.ready() {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
         }
+        queue.asleep = true;
         queue = HUB
             .wake
             .wait_timeout(queue, left)
@@ -204,12 +230,22 @@ pub(crate) fn next_batches(
             .0;
     }
     queue.queued = 0;
-    queue.woken = false;
+    queue.asleep = false;
     (
         std::mem::take(&mut queue.batches),
         queue.flush_requested,
         queue.shutdown,
     )
+}
+
+impl Queue {
+    /// Whether the collector has work without waiting for its deadline.
+    fn ready(&self) -> bool {
+        self.queued >= self.max_batch
+            || (self.prompt && self.queued > 0)
+            || self.flush_requested != self.flush_completed
+            || self.shutdown
+    }
 }
 
 /// Whether flush `ticket` is still to be completed.

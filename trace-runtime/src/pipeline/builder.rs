@@ -4,6 +4,7 @@
 //! [`from_env`](PipelineBuilder::from_env), whatever the order of the calls;
 //! `install.rs` resolves them.
 
+use std::any::TypeId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,8 +15,8 @@ use opentelemetry_sdk::trace::SpanExporter;
 use super::env::EnvSettings;
 use super::limits::SpanLimits;
 use super::traces_exporter::TracesExporter;
-use crate::collector::ErasedExporter;
-use crate::export::OtlpProtocol;
+use crate::collector::{ErasedExporter, Prompt};
+use crate::export::{ConsoleExporter, OtlpProtocol};
 use crate::hooks::SpanHook;
 use crate::record::Sampler;
 
@@ -104,7 +105,9 @@ impl PipelineBuilder {
     /// rather than the specification's `otlp`, so a program run by hand
     /// shows its traces; setting an OTLP endpoint is enough to switch to
     /// OTLP. Other OTLP settings (`OTEL_EXPORTER_OTLP_COMPRESSION`, ...)
-    /// are read by `opentelemetry-otlp` itself.
+    /// are read by `opentelemetry-otlp` itself. The `OTEL_BSP_*` settings
+    /// batch every exporter but the console's, which prints each trace as
+    /// soon as its root ends.
     ///
     /// ```
     /// let builder = trace_runtime::Pipeline::builder().from_env();
@@ -181,13 +184,20 @@ impl PipelineBuilder {
     /// choose (add [`with_traces_exporter`](Self::with_traces_exporter) too
     /// to keep a standard one).
     ///
+    /// A [`ConsoleExporter`] added here prints each trace as soon as its
+    /// root ends, like the standard console exporter, whatever the batch
+    /// settings; any other exporter receives spans in batches
+    /// ([`with_max_export_batch_size`](Self::with_max_export_batch_size),
+    /// [`with_scheduled_delay`](Self::with_scheduled_delay)). A
+    /// `ConsoleExporter` wrapped in an exporter of your own is batched too.
+    ///
     /// ```
     /// use trace_runtime::{ConsoleExporter, Pipeline};
     /// let builder = Pipeline::builder().with_exporter(ConsoleExporter::new());
     /// # drop(builder);
     /// ```
     pub fn with_exporter<E: SpanExporter + 'static>(mut self, exporter: E) -> Self {
-        self.exporters.push(Box::new(exporter));
+        self.exporters.push(erase(exporter));
         self
     }
 
@@ -458,5 +468,16 @@ impl PipelineBuilder {
             }
         }
         limits
+    }
+}
+
+/// `exporter` as the collector drives it: prompt delivery for the console
+/// exporter, batches for every other. Decided here, where the concrete type
+/// is known; the collector only asks the erased exporter.
+pub(super) fn erase<E: SpanExporter + 'static>(exporter: E) -> Box<dyn ErasedExporter> {
+    if TypeId::of::<E>() == TypeId::of::<ConsoleExporter>() {
+        Box::new(Prompt(exporter))
+    } else {
+        Box::new(exporter)
     }
 }

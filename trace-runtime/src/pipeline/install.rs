@@ -8,7 +8,7 @@ use std::time::Duration;
 use opentelemetry::Key;
 use opentelemetry_sdk::Resource;
 
-use super::builder::PipelineBuilder;
+use super::builder::{PipelineBuilder, erase};
 use super::env::{Problem, check_url};
 use super::limits::{self, SpanLimits};
 use super::resource::{self, ResourceLayers};
@@ -81,7 +81,7 @@ impl PipelineBuilder {
         for exporter in &mut exporters {
             exporter.set_resource(&resource);
         }
-        if !collector::start_accepting(&batch) {
+        if !collector::start_accepting(&batch, &exporters) {
             drop_off_thread(exporters);
             return Err(PipelineError::AlreadyInstalled);
         }
@@ -229,7 +229,7 @@ impl PipelineBuilder {
             for kind in &kinds {
                 match kind {
                     TracesExporter::Console => {
-                        exporters.push(Box::new(ConsoleExporter::new()));
+                        exporters.push(erase(ConsoleExporter::new()));
                         destinations.push("the console".to_owned());
                     }
                     TracesExporter::None => {}
@@ -240,7 +240,7 @@ impl PipelineBuilder {
                         }
                         Err(error) => {
                             if !kinds.contains(&TracesExporter::Console) {
-                                exporters.push(Box::new(ConsoleExporter::new()));
+                                exporters.push(erase(ConsoleExporter::new()));
                                 destinations.push("the console".to_owned());
                             }
                             problems.push(Problem {
@@ -358,6 +358,39 @@ mod tests {
         assert_eq!(plan.sampler, Sampler::default());
         assert!(plan.announce);
         assert!(!Pipeline::builder().resolve().announce);
+    }
+
+    /// Any exporter other than the console's.
+    #[derive(Debug)]
+    struct Batching;
+
+    impl opentelemetry_sdk::trace::SpanExporter for Batching {
+        async fn export(
+            &self,
+            _batch: Vec<opentelemetry_sdk::trace::SpanData>,
+        ) -> opentelemetry_sdk::error::OTelSdkResult {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_console_gets_prompt_delivery_however_it_is_chosen() {
+        let prompt = |plan: Plan| -> Vec<bool> {
+            plan.exporters
+                .iter()
+                .map(|e| e.wants_prompt_delivery())
+                .collect()
+        };
+        assert_eq!(prompt(env(&[]).resolve()), [true]);
+        assert_eq!(
+            prompt(env(&[("OTEL_TRACES_EXPORTER", "console")]).resolve()),
+            [true]
+        );
+        let code = Pipeline::builder()
+            .with_exporter(ConsoleExporter::with_writer(Box::new(std::io::sink())))
+            .with_exporter(Batching)
+            .with_traces_exporter(TracesExporter::Console);
+        assert_eq!(prompt(code.resolve()), [true, false, true]);
     }
 
     #[cfg(feature = "otlp-http")]

@@ -26,6 +26,18 @@
 //!   printed as partial, so a trace that never ends cannot grow memory
 //!   forever.
 //!
+//! # In the pipeline
+//!
+//! Installed in the pipeline (the default exporter, `OTEL_TRACES_EXPORTER=console`,
+//! `TracesExporter::Console`, or a `ConsoleExporter` given to `with_exporter`),
+//! it does not wait for the batch schedule: the collector exports to it as
+//! soon as a thread hands its spans off, which a thread does when its last
+//! open span ends. So each trace prints as its local root ends, and a late
+//! span as it ends, while OTLP exporters installed beside it still receive
+//! full batches. How that works is the collector's business (its
+//! `exporter.rs`, `hub.rs` and `delivery.rs`); this exporter only prints
+//! what it receives.
+//!
 //! # What a trace looks like
 //!
 //! ```text

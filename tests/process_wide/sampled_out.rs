@@ -37,17 +37,16 @@ fn injected() -> Option<String> {
     headers.remove("traceparent")
 }
 
+/// What a call sees: the `traceparent` it would send, and its trace id.
+type Seen = (Option<String>, Option<String>);
+
 #[traced]
-fn inner_call() -> (Option<String>, Option<String>) {
+fn inner_call() -> Seen {
     (injected(), current_trace_id())
 }
 
 #[traced(kind = client)]
-fn outgoing_call() -> (
-    Option<String>,
-    Option<String>,
-    (Option<String>, Option<String>),
-) {
+fn outgoing_call() -> (Option<String>, Option<String>, Seen) {
     (injected(), current_trace_id(), inner_call())
 }
 
@@ -116,7 +115,7 @@ fn a_parent_based_service_downstream_follows_the_decision() {
 }
 
 #[traced]
-async fn across_an_await() -> (Option<String>, Option<String>) {
+async fn across_an_await() -> Seen {
     let before = current_trace_id();
     YieldOnce(false).await;
     (before, current_trace_id())

@@ -7,7 +7,9 @@
 //! [`crate::thread::spawn`] and (feature `tokio`) `crate::tokio::spawn`
 //! re-enter it elsewhere. The hand-off is explicit: a thread or task that is
 //! not given a handle starts its own traces. That is the familiar "span lost
-//! at `tokio::spawn`", made visible instead of implicit.
+//! at `tokio::spawn`", made visible instead of implicit; the documentation of
+//! `crate::tokio` (feature `tokio`) has a `clippy.toml` recipe that flags
+//! every plain `tokio::spawn`, `spawn_blocking` and `std::thread::spawn`.
 //!
 //! Across processes, [`inject`] writes the current context into a carrier
 //! (HTTP headers, message metadata: see [`Inject`]) as W3C `traceparent`,

@@ -143,3 +143,38 @@ fn current_identity_reports_the_scope() {
         with_identity_replaced([], || assert!(current_identity().is_empty()));
     });
 }
+
+#[traced]
+async fn step() {
+    trace_runtime::add_attribute("own", 1);
+}
+
+#[traced]
+async fn job() {
+    step().await;
+    // Resumed on another thread: the identity came along with the future.
+    tokio::task::yield_now().await;
+    step().await;
+}
+
+#[test]
+fn a_future_passed_to_with_identity_carries_it_on_every_poll_and_thread() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let ((), spans) = runtime.block_on(capture_future(async {
+        tokio::spawn(with_identity(component("orders"), job()).in_context(propagate_context()))
+            .await
+            .unwrap();
+    }));
+    assert_eq!(spans.all_named("step").len(), 2);
+    for span in spans.iter() {
+        assert_eq!(
+            span.attributes[0],
+            KeyValue::new("component.name", "orders"),
+            "{}",
+            span.name
+        );
+    }
+}

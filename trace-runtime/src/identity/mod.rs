@@ -23,6 +23,8 @@
 //! `service.instance.id` is not identity: it is process-wide and lives once
 //! in the exported Resource (see `trace_runtime::process_nonce`).
 
+mod body;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -31,6 +33,8 @@ use opentelemetry::KeyValue;
 use crate::local::{Current, state};
 use crate::propagation::{FutureExt, InContext, PropagatedContext};
 use crate::record::Scope;
+
+pub use body::{Closure, ClosureResult, IdentityBody, PassTheFutureItself, Polled, Ready};
 
 /// How a nested identity combines with the one around it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,7 +88,9 @@ impl Identity {
         &self.attributes
     }
 
-    /// Runs `f` inside this identity's scope.
+    /// Runs `f` inside this identity's scope, which ends when `f` returns:
+    /// for async code, see [`instrument`](Self::instrument). Unlike
+    /// [`with_identity`], any `R` is accepted, so generic code can call it.
     pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
         let _entered = state::enter(
             self.context_from(&state::with_local(|l| l.current.clone()).unwrap_or_default()),
@@ -133,7 +139,9 @@ impl Identity {
     }
 }
 
-/// Runs `f` with `attributes` added to the current identity (see [`Nesting::Extend`]).
+/// Runs `body` with `attributes` added to the current identity (see
+/// [`Nesting::Extend`]): a closure, run now, or a future, polled in the
+/// identity's scope.
 ///
 /// ```
 /// use trace_runtime::{otel::KeyValue, with_identity};
@@ -141,24 +149,60 @@ impl Identity {
 ///     // every span started here carries component.name = "billing"
 /// });
 /// ```
-pub fn with_identity<R>(
+///
+/// # Async code
+///
+/// The scope of a closure ends when the closure returns. Pass a future
+/// itself, not a closure that makes one: `with_identity(attrs, job())`
+/// returns the future instrumented, and every poll of it (so everything
+/// after each `.await` inside `job`, on whatever thread the executor runs
+/// it) is in the scope.
+///
+/// ```
+/// use trace_runtime::{current_identity, otel::KeyValue, with_identity};
+///
+/// async fn job() -> usize {
+///     current_identity().len()
+/// }
+///
+/// let seen = futures_executor::block_on(with_identity(
+///     [KeyValue::new("component.name", "worker")],
+///     job(),
+/// ));
+/// assert_eq!(seen, 1);
+/// ```
+///
+/// The closure form `with_identity(attrs, || job())` would return the
+/// future unpolled, to run after the scope has ended, without the identity;
+/// it does not compile (the closure's result must be ready when it returns,
+/// see [`IdentityBody`]):
+///
+/// ```compile_fail
+/// use trace_runtime::{otel::KeyValue, with_identity};
+/// async fn job() {}
+/// # async fn run() {
+/// with_identity([KeyValue::new("component.name", "worker")], || job()).await;
+/// # }
+/// ```
+pub fn with_identity<Kind, B: IdentityBody<Kind>>(
     attributes: impl IntoIterator<Item = KeyValue>,
-    f: impl FnOnce() -> R,
-) -> R {
-    Identity::new(attributes).run(f)
+    body: B,
+) -> B::Output {
+    body.run_in(&Identity::new(attributes))
 }
 
-/// Runs `f` with `attributes` as the whole identity (see [`Nesting::Replace`]).
+/// Runs `body` with `attributes` as the whole identity (see
+/// [`Nesting::Replace`]); a closure or a future, as in [`with_identity`].
 ///
 /// ```
 /// use trace_runtime::{otel::KeyValue, with_identity_replaced};
 /// with_identity_replaced([KeyValue::new("component.name", "isolated")], || {});
 /// ```
-pub fn with_identity_replaced<R>(
+pub fn with_identity_replaced<Kind, B: IdentityBody<Kind>>(
     attributes: impl IntoIterator<Item = KeyValue>,
-    f: impl FnOnce() -> R,
-) -> R {
-    Identity::new(attributes).replacing().run(f)
+    body: B,
+) -> B::Output {
+    body.run_in(&Identity::new(attributes).replacing())
 }
 
 /// The identity attributes in force here (for logs, or a hook).

@@ -280,10 +280,24 @@ fn tracestate_and_baggage_are_forwarded_downstream() {
 
 #[test]
 fn an_invalid_tracestate_is_dropped_and_the_parent_kept() {
-    let incoming = headers(&[("traceparent", VALID), ("tracestate", "foo=1,foo=2")]);
+    let incoming = headers(&[("traceparent", VALID), ("tracestate", "@foo=1,bar=2")]);
     let outgoing = capture_value_of(|| with_propagated_context(&extract(&incoming), serve));
     assert!(outgoing.contains("12345678901234567890123456789012"));
     assert!(!outgoing.contains("tracestate"), "{outgoing}");
+}
+
+#[test]
+fn a_duplicated_tracestate_key_forwards_its_first_member() {
+    let incoming = headers(&[
+        ("traceparent", VALID),
+        ("tracestate", "foo=1,foo@@bar=2"),
+        ("tracestate", "foo=3"),
+    ]);
+    let outgoing = capture_value_of(|| with_propagated_context(&extract(&incoming), serve));
+    assert!(
+        outgoing.contains("tracestate: foo=1,foo@@bar=2\n"),
+        "{outgoing}"
+    );
 }
 
 fn capture_value_of<R>(f: impl FnOnce() -> R) -> R {

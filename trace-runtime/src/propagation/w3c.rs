@@ -11,19 +11,27 @@
 //!   kept whole for version `00` (so the level-2 `random` bit survives); for
 //!   future versions only the bits this version defines are kept.
 //! * `tracestate` values from several headers are combined in order, as one
-//!   comma-separated list. Empty members are skipped. Keys follow the
-//!   `simple-key` / `tenant@system` grammar with its length limits, values are
-//!   1 to 256 printable characters other than `,` and `=`, without trailing
-//!   space. More than 32 members, a duplicated key, or any invalid member
-//!   makes the whole `tracestate` invalid: it is discarded, the `traceparent`
-//!   is kept.
+//!   comma-separated list. Empty members and spaces or tabs around members
+//!   are ignored. A key is 1 to 256 characters from `a-z 0-9 _ - * / @`,
+//!   starting with a lowercase letter or a digit: `@` may appear anywhere
+//!   but first, any number of times, and only the whole length is limited
+//!   (`tenant@system` is one way of using that grammar, with no limits of
+//!   its own). A value is 1 to 256 printable characters other than `,` and
+//!   `=`, without trailing space.
+//! * A duplicated key does not invalidate `tracestate`: the first (leftmost)
+//!   member with that key is kept and later ones are dropped, since the
+//!   leftmost entry is the most recent one a vendor wrote.
+//! * More than 32 members (counting each key once) or any malformed member
+//!   makes the whole `tracestate` invalid: it is discarded, the
+//!   `traceparent` is kept. Forwarding the other members of a list with a
+//!   broken one would pass on a list we could not fully read.
 //!
 //! The SDK's `TraceContextPropagator` is more lenient than this (it accepts
 //! uppercase hex and trailing data in version `00`, for instance), which is
 //! why parsing lives here. A valid `tracestate` is kept as its normalized
 //! header text rather than as `opentelemetry::trace::TraceState`, whose key
-//! check rejects some valid keys (a 14-character system id): what we
-//! received is what we forward.
+//! check rejects some valid keys (a second `@`, or 14 or more characters
+//! after the `@`): what we received is what we forward.
 
 /// The most `tracestate` list members the specification allows.
 const MAX_TRACESTATE_MEMBERS: usize = 32;
@@ -92,7 +100,8 @@ pub(crate) fn format_traceparent(parent: Traceparent) -> String {
 
 /// Parses the `tracestate` header, combining every value received under that
 /// name, into its normalized text (`k=v,k2=v2`). `None` when it is invalid
-/// and must be discarded; empty when there was none.
+/// and must be discarded; empty when there was none. Of members with the
+/// same key only the first is kept.
 pub(crate) fn parse_tracestate(values: &[&str]) -> Option<String> {
     let mut members: Vec<(&str, &str)> = Vec::new();
     for value in values {
@@ -102,8 +111,11 @@ pub(crate) fn parse_tracestate(values: &[&str]) -> Option<String> {
                 continue;
             }
             let (key, value) = member.split_once('=')?;
-            if !valid_key(key) || !valid_value(value) || members.iter().any(|(k, _)| *k == key) {
+            if !valid_key(key) || !valid_value(value) {
                 return None;
+            }
+            if members.iter().any(|(k, _)| *k == key) {
+                continue; // a duplicate: the leftmost member wins
             }
             members.push((key, value));
             if members.len() > MAX_TRACESTATE_MEMBERS {
@@ -124,26 +136,20 @@ pub(crate) fn parse_tracestate(values: &[&str]) -> Option<String> {
 }
 
 fn is_key_char(b: u8) -> bool {
-    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'*' | b'/')
+    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'*' | b'/' | b'@')
 }
 
+/// `key = (lcalpha / DIGIT) 0*255(keychar)`, where `keychar` also allows
+/// `@`: the only length limit is the whole key's.
 fn valid_key(key: &str) -> bool {
     let bytes = key.as_bytes();
-    match key.split_once('@') {
-        None => {
-            (1..=256).contains(&bytes.len())
-                && bytes[0].is_ascii_lowercase()
+    match bytes.first() {
+        Some(&first) => {
+            bytes.len() <= 256
+                && (first.is_ascii_lowercase() || first.is_ascii_digit())
                 && bytes.iter().all(|&b| is_key_char(b))
         }
-        Some((tenant, system)) => {
-            let (tenant, system) = (tenant.as_bytes(), system.as_bytes());
-            (1..=241).contains(&tenant.len())
-                && (tenant[0].is_ascii_lowercase() || tenant[0].is_ascii_digit())
-                && tenant.iter().all(|&b| is_key_char(b))
-                && (1..=14).contains(&system.len())
-                && system[0].is_ascii_lowercase()
-                && system.iter().all(|&b| is_key_char(b))
-        }
+        None => false,
     }
 }
 
@@ -340,26 +346,87 @@ mod tests {
         }
     }
 
-    #[test]
-    fn invalid_tracestate_is_discarded_whole() {
-        for values in [
-            &["foo=1,foo=1"][..],
-            &["foo=1,foo=2"],
-            &["foo=1", "foo=1"],
-            &["foo=1", "foo=2"],
-            &["foo =1"],
-            &["FOO=1"],
-            &["foo.bar=1"],
-            &["foo@=1,bar=2"],
-            &["@foo=1,bar=2"],
-            &["foo@@bar=1,bar=2"],
-            &["foo@bar@baz=1,bar=2"],
-            &["foo=bar=baz"],
-            &["foo=,bar=3"],
-            &["foo"],
-        ] {
-            assert_eq!(state(values), None, "{values:?} must be discarded");
+    /// `(headers, kept header or None when discarded)`: keys with `@`.
+    const AT_SIGN_KEYS: &[(&[&str], Option<&str>)] = &[
+        (&["foo@=1,bar=2"], Some("foo@=1,bar=2")),
+        (&["foo@@bar=1,bar=2"], Some("foo@@bar=1,bar=2")),
+        (&["foo@bar@baz=1,bar=2"], Some("foo@bar@baz=1,bar=2")),
+        (&["special@vendor=1"], Some("special@vendor=1")),
+        (&["0tenant@vendor=1"], Some("0tenant@vendor=1")),
+        (&["tenant@0vendor=1"], Some("tenant@0vendor=1")),
+        (&["foo=1", "bar@@=2"], Some("foo=1,bar@@=2")),
+        // `@` may not come first.
+        (&["@foo=1,bar=2"], None),
+        (&["foo=1", "@=2"], None),
+    ];
+
+    /// Keys that break the grammar in other ways.
+    const ILLEGAL_KEYS: &[(&[&str], Option<&str>)] = &[
+        (&["foo =1"], None),
+        (&["FOO=1"], None),
+        (&["foo.bar=1"], None),
+        (&["special.vendor=1"], None),
+        (&["_foo=1"], None),
+        (&["-foo=1"], None),
+        (&["=1"], None),
+        (&["foo=1,=2"], None),
+        (&["foo"], None),
+        // A digit may come first, with or without `@`.
+        (&["1special=1"], Some("1special=1")),
+        (&["123=1"], Some("123=1")),
+    ];
+
+    /// Values that break the grammar.
+    const ILLEGAL_VALUES: &[(&[&str], Option<&str>)] = &[
+        (&["foo=bar=baz"], None),
+        (&["foo=,bar=3"], None),
+        (&["foo=1,bar="], None),
+        (&["foo=a\u{7f}"], None),
+        (&["foo=caf\u{e9}"], None),
+        // Leading spaces are part of the value; trailing ones are OWS.
+        (&["foo= 1"], Some("foo= 1")),
+        (&["foo=1 "], Some("foo=1")),
+    ];
+
+    /// Duplicated keys keep the list and its first member with that key.
+    const DUPLICATED_KEYS: &[(&[&str], Option<&str>)] = &[
+        (&["foo=1,foo=1"], Some("foo=1")),
+        (&["foo=1,foo=2"], Some("foo=1")),
+        (&["foo=1", "foo=1"], Some("foo=1")),
+        (&["foo=1", "foo=2"], Some("foo=1")),
+        (
+            &["foo=1,bar=2", "baz=3,bar=4,foo=5"],
+            Some("foo=1,bar=2,baz=3"),
+        ),
+        (&["a@b=1,a@b=2,a@@b=3"], Some("a@b=1,a@@b=3")),
+        // A duplicate is still checked: a malformed one discards the list.
+        (&["foo=1,foo="], None),
+    ];
+
+    fn check_table(name: &str, table: &[(&[&str], Option<&str>)]) {
+        for &(values, expected) in table {
+            assert_eq!(state(values).as_deref(), expected, "{name}: {values:?}");
         }
+    }
+
+    #[test]
+    fn tracestate_keys_may_contain_at_signs_after_the_first_character() {
+        check_table("at-sign keys", AT_SIGN_KEYS);
+    }
+
+    #[test]
+    fn tracestate_with_an_illegal_key_is_discarded_whole() {
+        check_table("illegal keys", ILLEGAL_KEYS);
+    }
+
+    #[test]
+    fn tracestate_with_an_illegal_value_is_discarded_whole() {
+        check_table("illegal values", ILLEGAL_VALUES);
+    }
+
+    #[test]
+    fn tracestate_with_duplicated_keys_keeps_the_first() {
+        check_table("duplicated keys", DUPLICATED_KEYS);
     }
 
     #[test]
@@ -373,13 +440,35 @@ mod tests {
     }
 
     #[test]
-    fn tracestate_key_length_limits() {
-        let ok = |key: String| state(&["foo=1", &format!("{key}=1")]).is_some();
-        assert!(ok("z".repeat(256)));
-        assert!(!ok("z".repeat(257)));
-        assert!(ok(format!("{}@{}", "t".repeat(241), "v".repeat(14))));
-        assert!(!ok(format!("{}@v", "t".repeat(242))));
-        assert!(!ok(format!("t@{}", "v".repeat(15))));
+    fn tracestate_key_length_limits_apply_to_the_whole_key() {
+        // `(key, kept)`, each sent after a `foo=1` header.
+        let table = [
+            ("z".repeat(256), true),
+            ("z".repeat(257), false),
+            (format!("{}@{}", "t".repeat(241), "v".repeat(14)), true),
+            (format!("{}@v", "t".repeat(242)), true),
+            (format!("t@{}", "v".repeat(15)), true),
+            (format!("t@{}", "v".repeat(254)), true),
+            (format!("t@{}", "v".repeat(255)), false),
+            (format!("{}@", "t".repeat(255)), true),
+            (format!("{}@", "t".repeat(256)), false),
+            ("a@".repeat(128), true),
+            (format!("{}a", "a@".repeat(128)), false),
+        ];
+        for (key, kept) in table {
+            let member = format!("{key}=1");
+            let expected = kept.then(|| format!("foo=1,{member}"));
+            assert_eq!(state(&["foo=1", &member]), expected, "key of {}", key.len());
+        }
+    }
+
+    #[test]
+    fn tracestate_member_count_counts_each_key_once() {
+        let members: Vec<String> = (1..=32).map(|i| format!("bar{i:02}={i:02}")).collect();
+        let thirty_two = members.join(",");
+        let parsed = state(&[&thirty_two, "bar01=99,bar32=99"]).expect("no new key");
+        assert_eq!(parsed, thirty_two);
+        assert_eq!(state(&[&thirty_two, "bar01=99,bar33=33"]), None);
     }
 
     #[test]
@@ -392,6 +481,8 @@ mod tests {
             "=",
             ",",
             "\u{e9}",
+            "a@",
+            "a=1,a=2",
             "00-12345678901234567890123456789012-1234567890123456-0\u{e9}",
         ];
         for a in seeds {

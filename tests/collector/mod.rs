@@ -1,26 +1,36 @@
 //! A real OTLP collector for the end-to-end tests, and what it received.
 //!
 //! The collector is [rotel](https://pypi.org/project/rotel/), a
-//! Rust OpenTelemetry collector shipped on PyPI (`pip install --pre rotel`,
-//! which `.ci/run` does). Each test starts its own on 127.0.0.1 on free
+//! Rust OpenTelemetry collector shipped on PyPI as a Python package around
+//! its `rotel-agent` binary. Each test starts its own on 127.0.0.1 on free
 //! ports, with OTLP receivers for gRPC and HTTP/protobuf, the `blackhole`
 //! exporter, and its debug log of traces at `detailed` verbosity written to
 //! a file: that log, parsed by [`parse_debug_log`], is what the tests
 //! assert on, so they check what the collector decoded from the wire rather
 //! than what the exporter returned.
 //!
-//! The binary is found through `ROTEL_BIN`, else through the `rotel` Python
-//! package (`python3 -c 'import rotel'`). When it is missing the tests are
-//! skipped with a loud message on a developer machine, and fail in CI (the
-//! `CI` variable set), so CI can never skip them silently.
+//! The binary is, in order: `ROTEL_BIN`; the `rotel` package of the
+//! `python3` on PATH (`python3 -c 'import rotel'`); or a copy of
+//! [`ROTEL_VERSION`] that the tests install themselves, once, with
+//! `python3 -m pip install --target` into `rotel-<version>` under cargo's
+//! `CARGO_TARGET_TMPDIR` (`target/tmp`), and reuse on later runs. So
+//! `cargo test` runs these tests wherever `python3` and PyPI are at hand.
+//! When there is no collector (no Python, or the install failed) the tests
+//! are skipped with a loud message on a developer machine, and fail in CI
+//! (the `CI` variable set), so CI can never skip them silently.
 
 use std::fs;
 use std::io::{Read as _, Write as _};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// The rotel release the tests install (`--pre`: it is an alpha). The debug
+/// log format [`parse_debug_log`] reads is this release's.
+pub(crate) const ROTEL_VERSION: &str = "0.0.1a15";
 
 /// Whether this run is CI's, where nothing may be skipped.
 pub(crate) fn in_ci() -> bool {
@@ -31,43 +41,192 @@ pub(crate) fn in_ci() -> bool {
 pub(crate) fn skip_or_fail(test: &str, why: &str) {
     assert!(
         !in_ci(),
-        "{test}: {why}. CI must run the end-to-end tests: install rotel with \
-         `python3 -m pip install --pre rotel` or set ROTEL_BIN"
+        "{test}: {why}\nCI must run the end-to-end tests rather than skip them"
     );
     // Straight to the file descriptor: the test harness captures
     // `eprintln!` of passing tests, and this must be seen.
     let _ = writeln!(
         std::io::stderr(),
-        "\n{bar}\n!! SKIPPED {test}: {why}.\n!! Install the collector to run it: \
-         python3 -m pip install --pre rotel   (or set ROTEL_BIN)\n{bar}\n",
+        "\n{bar}\n!! SKIPPED {test}: {why}\n{bar}\n",
         bar = "!".repeat(78)
     );
 }
 
 /// The rotel binary, or `None` after [`skip_or_fail`].
 pub(crate) fn require_rotel(test: &str) -> Option<PathBuf> {
-    let found = rotel_binary();
-    if found.is_none() {
-        skip_or_fail(test, "the rotel collector is not installed");
+    match rotel_binary() {
+        Ok(path) => Some(path.clone()),
+        Err(why) => {
+            skip_or_fail(
+                test,
+                &format!(
+                    "no rotel collector: {why}\n!! Install it to run this test: \
+                     python3 -m pip install --pre rotel=={ROTEL_VERSION}   (or set ROTEL_BIN)"
+                ),
+            );
+            None
+        }
     }
-    found
 }
 
-fn rotel_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("ROTEL_BIN") {
-        let path = PathBuf::from(path);
-        return path.is_file().then_some(path);
+/// Finds (or installs) rotel once per test process; every test waits for
+/// the first one's answer.
+fn rotel_binary() -> &'static Result<PathBuf, String> {
+    static BINARY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        if let Some(path) = std::env::var_os("ROTEL_BIN") {
+            let path = PathBuf::from(path);
+            return if path.is_file() {
+                Ok(path)
+            } else {
+                Err(format!("ROTEL_BIN={} is not a file", path.display()))
+            };
+        }
+        match locate_rotel_agent(None) {
+            Ok(Some(path)) => Ok(path),
+            Ok(None) => install_rotel(),
+            Err(error) => Err(python_missing(&error)),
+        }
+    })
+}
+
+fn python_missing(error: &std::io::Error) -> String {
+    if error.kind() == std::io::ErrorKind::NotFound {
+        "python3 is not on PATH, so it cannot be installed".to_owned()
+    } else {
+        format!("python3 does not run ({error})")
     }
-    let output = Command::new("python3")
-        .args([
-            "-c",
-            "import os, rotel; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))",
-        ])
+}
+
+/// The `rotel-agent` inside the `rotel` package that `python3` imports,
+/// with `pythonpath` first on its path: `Ok(None)` when there is none,
+/// `Err` when `python3` does not run.
+fn locate_rotel_agent(pythonpath: Option<&Path>) -> std::io::Result<Option<PathBuf>> {
+    let mut command = Command::new("python3");
+    command.args([
+        "-c",
+        "import os, rotel; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))",
+    ]);
+    if let Some(dir) = pythonpath {
+        command.env("PYTHONPATH", dir);
+    }
+    let output = command
+        .stdin(Stdio::null())
         .stderr(Stdio::null())
+        .output()?;
+    let path = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    let inside = pythonpath.is_none_or(|dir| path.starts_with(dir));
+    Ok((output.status.success() && inside && path.is_file()).then_some(path))
+}
+
+/// Where the tests keep their own rotel: `target/tmp/rotel-<version>`.
+fn install_dir() -> PathBuf {
+    let tmp = option_env!("CARGO_TARGET_TMPDIR").map_or_else(
+        || {
+            // Not an integration test: beside `target/<profile>/deps/<test>`.
+            let exe = std::env::current_exe().expect("the test executable's path");
+            exe.ancestors()
+                .nth(3)
+                .expect("a target directory")
+                .join("tmp")
+        },
+        PathBuf::from,
+    );
+    tmp.join(format!("rotel-{ROTEL_VERSION}"))
+}
+
+/// Reuses the tests' own rotel, or pip-installs it. pip installs into a
+/// directory of this process's own, which is renamed into place when
+/// complete: a test process racing this one either wins the rename (and
+/// this one uses its copy) or loses it, and nobody sees half an install.
+fn install_rotel() -> Result<PathBuf, String> {
+    let dir = install_dir();
+    if let Ok(Some(path)) = locate_rotel_agent(Some(&dir)) {
+        return Ok(path);
+    }
+    let parent = dir.parent().expect("the install directory has a parent");
+    let staging = parent.join(format!(
+        "{}.partial-{}",
+        dir.file_name().expect("a name").to_string_lossy(),
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&staging);
+    fs::create_dir_all(&staging)
+        .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
+    let requirement = format!("rotel=={ROTEL_VERSION}");
+    let args = [
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--target",
+    ];
+    let _ = writeln!(
+        std::io::stderr(),
+        "trace-tests: the rotel collector is not installed; installing {requirement} \
+         into {} (once: later runs reuse it)",
+        dir.display()
+    );
+    let started = Instant::now();
+    let output = Command::new("python3")
+        .args(args)
+        .arg(&staging)
+        .args(["--pre", &requirement])
+        .stdin(Stdio::null())
         .output()
-        .ok()?;
-    let path = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
-    (output.status.success() && path.is_file()).then_some(path)
+        .map_err(|e| python_missing(&e));
+    let installed = output.and_then(|output| {
+        if output.status.success() {
+            return Ok(());
+        }
+        let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
+        text.push_str(&String::from_utf8_lossy(&output.stdout));
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        Err(format!(
+            "installing it failed (python3 {} {} --pre {requirement}: {}):\n!!   {}",
+            args.join(" "),
+            dir.display(),
+            output.status,
+            lines[lines.len().saturating_sub(8)..].join("\n!!   ")
+        ))
+    });
+    let found = installed.and_then(|()| {
+        locate_rotel_agent(Some(&staging))
+            .ok()
+            .flatten()
+            .map(|_| ())
+            .ok_or_else(|| {
+                format!(
+                    "pip installed rotel but {} has no rotel-agent",
+                    staging.display()
+                )
+            })
+    });
+    if let Err(why) = found {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(why);
+    }
+    if fs::rename(&staging, &dir).is_err() {
+        if !matches!(locate_rotel_agent(Some(&dir)), Ok(Some(_))) {
+            // Not another test process's copy but a broken one: replace it.
+            let _ = fs::remove_dir_all(&dir);
+            let _ = fs::rename(&staging, &dir);
+        }
+        // Else another test process was first; its copy is as good as ours.
+        let _ = fs::remove_dir_all(&staging);
+    }
+    let path = locate_rotel_agent(Some(&dir))
+        .ok()
+        .flatten()
+        .ok_or_else(|| format!("{} holds no usable rotel-agent", dir.display()))?;
+    let _ = writeln!(
+        std::io::stderr(),
+        "trace-tests: installed {requirement} in {:.1?}: {}",
+        started.elapsed(),
+        path.display()
+    );
+    Ok(path)
 }
 
 /// A port on 127.0.0.1 that nothing listens on (at the time of asking).

@@ -23,6 +23,7 @@ mod limits;
 mod panic_hook;
 mod pipeline;
 mod sampled_out;
+mod shutdown;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

@@ -19,14 +19,24 @@
 //! counts once in `failed_exports`. A span goes to the prompt exporters
 //! before the batching ones, so it is settled when the batch holding it is
 //! exported: [`Delivery::pending_lost`] remembers how many of the pending
-//! spans a prompt exporter has already failed.
+//! spans a prompt exporter has already failed. The counts go through the
+//! hub ([`hub::settle`]), which owns them (see `hub.rs`).
+//!
+//! # The deadline
+//!
+//! Before each call of an exporter (export, flush, shutdown) the hub is
+//! asked how long it may take ([`hub::may_export`]): without limit before
+//! shutdown, the time left until the shutdown deadline after, which the
+//! exporters' `shutdown_with_timeout` receives. Once the deadline has
+//! passed, or the pipeline has left this collector behind, no exporter is
+//! called any more: [`Delivery::stopped`] says so, and the spans held are
+//! not settled here but counted as dropped by the hub when the pipeline ends.
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::trace::SpanData;
 
-use super::counters::COUNTERS;
+use super::hub::{self, Generation};
 use super::{BatchConfig, ErasedExporter};
 
 /// The exporters of the pipeline and the spans on their way to them.
@@ -44,11 +54,37 @@ pub(super) struct Delivery<'a> {
     pending_lost: u64,
     /// When `pending` is due for export, whatever its size.
     due: Instant,
+    /// The pipeline served, and whether it may still call an exporter.
+    gate: Gate,
+}
+
+/// Asks the hub before each exporter call, and reports failed ones.
+struct Gate {
+    generation: Generation,
+    /// No exporter is to be called any more (sticky: the deadline has
+    /// passed, or the pipeline has ended).
+    stopped: bool,
     reporter: FailureReporter,
 }
 
+impl Gate {
+    /// How long the next exporter call may take; `None`: make none.
+    fn time_left(&mut self) -> Option<Duration> {
+        if self.stopped {
+            return None;
+        }
+        let left = hub::may_export(self.generation);
+        self.stopped = left.is_none();
+        left
+    }
+}
+
 impl<'a> Delivery<'a> {
-    pub(super) fn new(exporters: &'a [Box<dyn ErasedExporter>], config: &BatchConfig) -> Self {
+    pub(super) fn new(
+        exporters: &'a [Box<dyn ErasedExporter>],
+        config: &BatchConfig,
+        generation: Generation,
+    ) -> Self {
         let (prompt, batching) = exporters
             .iter()
             .map(|exporter| exporter.as_ref())
@@ -67,8 +103,18 @@ impl<'a> Delivery<'a> {
             delay: config.scheduled_delay,
             pending_lost: 0,
             due: Instant::now() + config.scheduled_delay,
-            reporter: FailureReporter::default(),
+            gate: Gate {
+                generation,
+                stopped: false,
+                reporter: FailureReporter::default(),
+            },
         }
+    }
+
+    /// Whether no exporter is to be called any more: the shutdown deadline
+    /// has passed, or the pipeline has ended without this collector.
+    pub(super) fn stopped(&self) -> bool {
+        self.gate.stopped
     }
 
     /// When the batching exporters are next due, full batch or not.
@@ -102,9 +148,11 @@ impl<'a> Delivery<'a> {
         }
         let spans = std::mem::take(&mut self.ready);
         let count = spans.len() as u64;
-        let ok = export_to(&self.prompt, spans, &mut self.reporter);
+        let Some(ok) = export_to(&self.prompt, spans, &mut self.gate) else {
+            return; // not settled: the hub counts them when the pipeline ends
+        };
         if self.batching.is_empty() {
-            settle(count, if ok { 0 } else { count });
+            self.settle(count, if ok { 0 } else { count });
         } else if !ok {
             self.pending_lost += count;
         }
@@ -120,79 +168,90 @@ impl<'a> Delivery<'a> {
         }
         let spans = std::mem::replace(&mut self.pending, Vec::with_capacity(self.max_batch));
         let count = spans.len() as u64;
-        let ok = export_to(&self.batching, spans, &mut self.reporter);
-        let lost = if ok { self.pending_lost } else { count };
+        let outcome = export_to(&self.batching, spans, &mut self.gate);
+        let lost = if outcome == Some(true) {
+            self.pending_lost
+        } else {
+            count
+        };
         self.pending_lost = 0;
-        settle(count, lost);
+        if outcome.is_some() {
+            self.settle(count, lost);
+        }
+    }
+
+    /// Counts `count` spans delivered to every exporter, `lost` of them
+    /// failed by at least one.
+    fn settle(&self, count: u64, lost: u64) {
+        hub::settle(self.gate.generation, count - lost, lost);
     }
 
     /// Exports everything held and asks every exporter to flush.
     pub(super) fn flush(&mut self) {
         self.export_pending();
         for exporter in self.prompt.iter().chain(&self.batching) {
+            if self.gate.time_left().is_none() {
+                return;
+            }
             let _ = exporter.force_flush();
         }
     }
 
-    /// Exports everything held, then flushes and shuts down every exporter.
+    /// Exports everything held, then flushes and shuts down every exporter,
+    /// each given the time left until the shutdown deadline (at most
+    /// `timeout`).
     pub(super) fn shutdown(&mut self, timeout: Duration) {
         self.flush();
         for exporter in self.prompt.iter().chain(&self.batching) {
-            if let Err(error) = exporter.shutdown_with_timeout(timeout) {
+            let Some(left) = self.gate.time_left() else {
+                return;
+            };
+            if let Err(error) = exporter.shutdown_with_timeout(left.min(timeout)) {
                 eprintln!("trace-runtime: exporter shutdown failed: {error}");
             }
         }
     }
 }
 
-/// Counts `count` spans delivered to every exporter, `lost` of them failed
-/// by at least one.
-fn settle(count: u64, lost: u64) {
-    if lost < count {
-        COUNTERS.exported.fetch_add(count - lost, Ordering::Relaxed);
-    }
-    if lost > 0 {
-        COUNTERS.dropped.fetch_add(lost, Ordering::Relaxed);
-    }
-}
-
-/// Exports `spans` to each of `exporters`; whether every one took them.
+/// Exports `spans` to each of `exporters`; whether every one took them, or
+/// `None` when the gate stopped the calls before every one had them.
 fn export_to(
     exporters: &[&dyn ErasedExporter],
     spans: Vec<SpanData>,
-    reporter: &mut FailureReporter,
-) -> bool {
+    gate: &mut Gate,
+) -> Option<bool> {
     let count = spans.len() as u64;
     let mut all_ok = true;
     if let Some((last, others)) = exporters.split_last() {
         for exporter in others {
-            all_ok &= export_one(*exporter, spans.clone(), count, reporter);
+            all_ok &= export_one(*exporter, spans.clone(), count, gate)?;
         }
-        all_ok &= export_one(*last, spans, count, reporter);
+        all_ok &= export_one(*last, spans, count, gate)?;
     }
-    all_ok
+    Some(all_ok)
 }
 
+/// Exports `spans` to `exporter` unless the gate is closed (`None`);
+/// whether it took them.
 fn export_one(
     exporter: &dyn ErasedExporter,
     spans: Vec<SpanData>,
     count: u64,
-    reporter: &mut FailureReporter,
-) -> bool {
+    gate: &mut Gate,
+) -> Option<bool> {
+    gate.time_left()?;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         exporter.export_blocking(spans)
     }));
-    match outcome {
-        Ok(Ok(())) => true,
-        Ok(Err(error)) => {
-            reporter.failed(count, &error.to_string());
-            false
-        }
-        Err(_) => {
-            reporter.failed(count, "the exporter panicked");
-            false
-        }
+    let reason = match outcome {
+        Ok(Ok(())) => return Some(true),
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => "the exporter panicked".to_owned(),
+    };
+    if hub::count_failed_export(gate.generation) {
+        gate.reporter.failed(count, &reason);
     }
+    Some(false)
 }
 
 /// Reports failed exports on stderr, at most once per interval.
@@ -205,11 +264,10 @@ struct FailureReporter {
 impl FailureReporter {
     const INTERVAL: Duration = Duration::from_secs(10);
 
-    /// Counts one failed export call of `spans` spans (the spans themselves
-    /// are counted as dropped when settled, once however many exporters
-    /// failed them).
+    /// Reports one failed export call of `spans` spans (counted in
+    /// `failed_exports` by the hub; the spans themselves are counted as
+    /// dropped when settled, once however many exporters failed them).
     fn failed(&mut self, spans: u64, reason: &str) {
-        COUNTERS.failed_exports.fetch_add(1, Ordering::Relaxed);
         self.unreported += spans;
         if self
             .last_report

@@ -35,7 +35,7 @@
 //! | file | owns |
 //! |---|---|
 //! | `batch.rs` | [`Batch`]: ended spans in the compact form they travel in |
-//! | `hub.rs` | the bounded queue, flush tickets, shutdown |
+//! | `hub.rs` | the bounded queue, flush tickets, shutdown within its deadline, the span accounting |
 //! | `batch_config.rs` | [`BatchConfig`]: the `OTEL_BSP_*` settings |
 //! | `counters.rs` | [`COUNTERS`]: every span started, ended, exported or dropped |
 //! | `worker.rs` | the collector thread's loop |
@@ -58,5 +58,5 @@ pub(crate) use batch_config::BatchConfig;
 pub(crate) use convert::{instrumentation_scope, to_span_data};
 pub(crate) use counters::COUNTERS;
 pub(crate) use exporter::{ErasedExporter, Prompt};
-pub(crate) use hub::{flush, request_shutdown, start_accepting, submit};
+pub(crate) use hub::{Generation, Stopped, flush, shutdown, start_accepting, submit};
 pub(crate) use worker::run_collector;

@@ -73,7 +73,12 @@ pub struct PipelineBuilder {
     pub(super) env: Option<EnvSettings>,
     pub(super) strict: bool,
     pub(super) hooks: Vec<Arc<dyn SpanHook>>,
+    pub(super) shutdown_timeout: Option<Duration>,
 }
+
+/// How long shutdown may take when not set in code: the OpenTelemetry
+/// SDK's default for a tracer provider's shutdown.
+pub(super) const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl PipelineBuilder {
     /// Reads the OpenTelemetry environment of this process; settings made in
@@ -389,7 +394,8 @@ impl PipelineBuilder {
     }
 
     /// Sets the most an export call or the exporters' shutdown may take
-    /// (like `OTEL_BSP_EXPORT_TIMEOUT`; default 30 s).
+    /// (like `OTEL_BSP_EXPORT_TIMEOUT`; default 30 s). At shutdown the
+    /// [shutdown timeout](Self::with_shutdown_timeout) bounds both too.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -399,6 +405,40 @@ impl PipelineBuilder {
     pub fn with_export_timeout(mut self, timeout: Duration) -> Self {
         self.batch.export_timeout = Some(timeout);
         self
+    }
+
+    /// Sets the most dropping the [`Pipeline`](crate::Pipeline) (or
+    /// [`Pipeline::shutdown`](crate::Pipeline::shutdown)) may take: exporting
+    /// what is left and shutting the exporters down, whatever they do
+    /// (default 5 s, the OpenTelemetry SDK's shutdown default; no `OTEL_*`
+    /// variable sets it).
+    ///
+    /// Keep it below the grace period the process gets to stop (30 s on
+    /// Kubernetes). An export still running at the deadline is not waited
+    /// for: its spans and those not exported yet are counted as dropped
+    /// ([`PipelineStats`](crate::PipelineStats)) and reported on stderr, and
+    /// an exporter that never returns is left behind on its thread, so the
+    /// process can exit. A new pipeline can be installed right after.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use trace_runtime::{ConsoleExporter, Pipeline};
+    ///
+    /// let pipeline = Pipeline::builder()
+    ///     .with_exporter(ConsoleExporter::new())
+    ///     .with_shutdown_timeout(Duration::from_secs(2))
+    ///     .install()
+    ///     .unwrap();
+    /// drop(pipeline); // returns within 2 s
+    /// ```
+    pub fn with_shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = Some(timeout);
+        self
+    }
+
+    /// The shutdown timeout this builder would install: code, else 5 s.
+    pub(super) fn shutdown_timeout(&self) -> Duration {
+        self.shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT)
     }
 
     /// Registers a [`SpanHook`](crate::hooks::SpanHook): `on_start` runs as
@@ -479,5 +519,22 @@ pub(super) fn erase<E: SpanExporter + 'static>(exporter: E) -> Box<dyn ErasedExp
         Box::new(Prompt(exporter))
     } else {
         Box::new(exporter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shutdown_takes_at_most_five_seconds_unless_set_in_code() {
+        let builder = PipelineBuilder::default();
+        assert_eq!(builder.shutdown_timeout(), Duration::from_secs(5));
+        let from_env = PipelineBuilder::default()
+            .from_env_with(|_| Some("1".to_owned()))
+            .shutdown_timeout();
+        assert_eq!(from_env, Duration::from_secs(5));
+        let builder = builder.with_shutdown_timeout(Duration::from_millis(250));
+        assert_eq!(builder.shutdown_timeout(), Duration::from_millis(250));
     }
 }

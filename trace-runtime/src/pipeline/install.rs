@@ -13,7 +13,7 @@ use super::env::{Problem, check_url};
 use super::limits::{self, SpanLimits};
 use super::resource::{self, ResourceLayers};
 use super::traces_exporter::TracesExporter;
-use super::{Pipeline, variables};
+use super::{Collector, Pipeline, variables};
 use crate::collector::{self, BatchConfig, ErasedExporter};
 use crate::error::PipelineError;
 use crate::export::ConsoleExporter;
@@ -47,6 +47,7 @@ impl PipelineBuilder {
     pub fn install(mut self) -> Result<Pipeline, PipelineError> {
         let hooks = std::mem::take(&mut self.hooks);
         let strict = self.strict;
+        let shutdown_timeout = self.shutdown_timeout();
         let plan = self.resolve();
         if strict && let Some(problem) = plan.problems.first() {
             let error = problem.error.clone();
@@ -81,17 +82,17 @@ impl PipelineBuilder {
         for exporter in &mut exporters {
             exporter.set_resource(&resource);
         }
-        if !collector::start_accepting(&batch, &exporters) {
+        let Some(generation) = collector::start_accepting(&batch, &exporters) else {
             drop_off_thread(exporters);
             return Err(PipelineError::AlreadyInstalled);
-        }
+        };
         local::sampler::install(Decider::from_sampler(&sampler));
         limits::install(span_limits);
         hooks::install(hooks);
         let config = batch.clone();
         let spawned = std::thread::Builder::new()
             .name("trace-runtime-collector".into())
-            .spawn(move || collector::run_collector(&exporters, &config));
+            .spawn(move || collector::run_collector(exporters, &config, generation));
         match spawned {
             Ok(handle) => {
                 local::gate::open();
@@ -99,14 +100,19 @@ impl PipelineBuilder {
                     announce_once(&resource, &destination);
                 }
                 Ok(Pipeline {
-                    collector: Some(handle),
+                    collector: Some(Collector {
+                        thread: handle,
+                        generation,
+                        shutdown_timeout,
+                    }),
                     resource,
                     span_limits,
                 })
             }
             Err(error) => {
                 local::hand_off_this_thread();
-                collector::request_shutdown();
+                // No collector to wait for: release the hub now.
+                let _ = collector::shutdown(generation, std::time::Instant::now());
                 Err(PipelineError::CollectorThread(error.to_string()))
             }
         }

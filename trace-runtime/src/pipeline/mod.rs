@@ -12,6 +12,24 @@
 //! collector: a span that ended before shutdown is exported or counted as
 //! dropped in [`PipelineStats`], never silently lost.
 //!
+//! # Shutdown within a deadline
+//!
+//! Shutdown takes at most [`PipelineBuilder::with_shutdown_timeout`]
+//! (default 5 s, as the OpenTelemetry SDK's), whatever the exporters do: an
+//! orchestrator kills a process that takes longer to stop, and telemetry
+//! must not be why. The exporters run on the collector thread and an export
+//! cannot be interrupted, so the guard does not join that thread without
+//! bound: it tells the hub the deadline and waits for the collector's
+//! completion on a condvar (`collector::shutdown`). The collector gives the
+//! exporters only the time left (it calls none after the deadline, and
+//! their `shutdown_with_timeout` gets what remains). When the deadline
+//! passes first, the spans not exported are counted as dropped, a line on
+//! stderr says so, and the collector thread is left behind, detached, so
+//! the process can exit; should it ever come back from its exporter, it
+//! counts nothing twice (the hub owns the accounting, see `collector/hub.rs`).
+//! The hub is released by the guard, not by the stuck thread, so a new
+//! pipeline can be installed right away.
+//!
 //! A setting that cannot be used (an invalid value, a transport not
 //! compiled in, an exporter that cannot be built) is printed once on stderr,
 //! naming the variable and the value, and the documented default is used:
@@ -44,7 +62,7 @@ mod traces_exporter;
 pub(crate) mod variables;
 
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::Resource;
 
@@ -100,9 +118,18 @@ pub fn init() -> Result<Pipeline, PipelineError> {
 #[must_use = "dropping the pipeline shuts it down at once"]
 pub struct Pipeline {
     /// `None` when disabled (`OTEL_SDK_DISABLED`): nothing to shut down.
-    collector: Option<JoinHandle<()>>,
+    collector: Option<Collector>,
     resource: Resource,
     span_limits: SpanLimits,
+}
+
+/// The collector thread of an installed pipeline, and how to stop it.
+#[derive(Debug)]
+struct Collector {
+    thread: JoinHandle<()>,
+    generation: collector::Generation,
+    /// The most shutdown may take ([`PipelineBuilder::with_shutdown_timeout`]).
+    shutdown_timeout: Duration,
 }
 
 impl Pipeline {
@@ -118,7 +145,9 @@ impl Pipeline {
 
     /// Exports every span that has ended so far (on this thread, and on
     /// threads with no span open) and waits for the exporters, at most
-    /// `timeout`. Returns whether it completed in time.
+    /// `timeout`. Returns whether it completed in time; when it did not
+    /// (an exporter is slow or stuck), the export goes on in the background
+    /// and the spans are counted when it ends, or at shutdown.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -183,8 +212,9 @@ impl Pipeline {
         self.span_limits
     }
 
-    /// Flushes, shuts the exporters down and stops the collector. Spans that
-    /// end afterwards are not exported.
+    /// Flushes, shuts the exporters down and stops the collector, within the
+    /// [shutdown timeout](PipelineBuilder::with_shutdown_timeout). Spans that
+    /// end afterwards, or are not exported by then, are counted as dropped.
     ///
     /// ```
     /// # use trace_runtime::{ConsoleExporter, Pipeline};
@@ -201,10 +231,23 @@ impl Drop for Pipeline {
         let Some(collector) = self.collector.take() else {
             return; // disabled: nothing was installed
         };
+        let deadline = deadline_after(collector.shutdown_timeout);
         local::gate::close();
         local::hand_off_this_thread();
-        collector::request_shutdown();
-        let _ = collector.join();
+        match collector::shutdown(collector.generation, deadline) {
+            collector::Stopped::Finished => {
+                let _ = collector.thread.join();
+            }
+            collector::Stopped::Abandoned { unexported } => {
+                // The thread is detached by dropping its handle.
+                eprintln!(
+                    "trace-runtime: the exporters did not finish within the shutdown timeout \
+                     ({:?}); {unexported} span(s) not exported counted as dropped, \
+                     the collector thread left behind",
+                    collector.shutdown_timeout
+                );
+            }
+        }
         limits::install(SpanLimits::default());
         crate::hooks::install(Vec::new());
         let stats = PipelineStats::read();
@@ -212,4 +255,10 @@ impl Drop for Pipeline {
             eprintln!("trace-runtime: shut down; {stats}");
         }
     }
+}
+
+/// `timeout` from now; a timeout too long to represent waits a century.
+fn deadline_after(timeout: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    Instant::now() + timeout.min(CENTURY)
 }

@@ -9,18 +9,45 @@
 //!
 //! A hook that panics is contained: the panic is caught, counted
 //! ([`hook_panics`]), and the instrumented call and the pipeline carry on.
+//! What it recorded before panicking stays on the span, as a partly run
+//! hook's [`StartingSpan::set_attribute`] calls do.
 //! With no hook registered, the cost is one relaxed atomic load per span.
+//!
+//! # The current-span API inside `on_start`
+//!
+//! `on_start` runs while the span is being written into the thread's state,
+//! which is borrowed for that time, so the current-span functions
+//! ([`add_attribute`](crate::add_attribute), [`record_event`](crate::record_event),
+//! [`current_trace_id`](crate::current_trace_id), ...) cannot reach it the
+//! way they do from plain code. Rather than have them do nothing there, the
+//! span that is starting gets a *starting-span buffer*: a record of its own
+//! in a separate thread-local, holding the span's ids and nothing else.
+//! While hooks run, a current-span function that finds the thread's state
+//! borrowed records into that buffer (and the id functions read the ids
+//! from it); after each hook returns, or panics, and before
+//! [`StartingSpan::set_attribute`] writes, the buffer is moved onto the
+//! span. So a hook may call code written for plain spans (a helper that
+//! calls `add_attribute`) and the span gets what it records, in order.
+//!
+//! Why a buffer rather than handing the hooks the state: the record is
+//! borrowed by [`StartingSpan`] (which must be able to lend its name and
+//! identity), so it cannot also be reached through the thread-local. And why
+//! only where the state is found borrowed: plain code pays nothing for it.
+//! The current-span functions look at the buffer only when they could not
+//! borrow the state, which outside a hook happens only when they are called
+//! re-entrantly (then, with no hook running, they still do nothing).
 
+use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use opentelemetry::KeyValue;
-use opentelemetry::trace::{SpanId, SpanKind, TraceId};
+use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use opentelemetry_sdk::trace::SpanData;
 
 use crate::lock;
-use crate::record::SpanRecord;
+use crate::record::{InlineAttributes, SpanRecord};
 
 /// Runs when spans start and end. Register with
 /// [`PipelineBuilder::with_hook`](crate::PipelineBuilder::with_hook).
@@ -46,6 +73,44 @@ use crate::record::SpanRecord;
 /// ```
 pub trait SpanHook: Send + Sync + std::fmt::Debug + 'static {
     /// Called on the calling thread when a recorded span starts.
+    ///
+    /// `span` is the span that is starting: [`StartingSpan`] gives its ids,
+    /// name, kind, parent and identity, and adds attributes. The
+    /// current-span functions work here too and act on this span (see the
+    /// [module documentation](self)): [`add_attribute`](crate::add_attribute),
+    /// [`add_attributes`](crate::add_attributes),
+    /// [`record_event`](crate::record_event), [`set_status`](crate::set_status),
+    /// [`record_error`](crate::record_error),
+    /// [`current_trace_id`](crate::current_trace_id) and
+    /// [`current_span_id`](crate::current_span_id). Starting another span
+    /// here (a `#[traced]` call, [`with_span`](crate::with_span)) records
+    /// nothing: the thread is busy starting this one. A panic is caught and
+    /// counted ([`hook_panics`]); what the hook recorded before it stays.
+    ///
+    /// ```
+    /// use trace_runtime::hooks::{SpanHook, StartingSpan};
+    ///
+    /// /// Code written for plain spans, reused by a hook.
+    /// fn tag_build() {
+    ///     trace_runtime::add_attribute("build.profile", "release");
+    /// }
+    ///
+    /// #[derive(Debug)]
+    /// struct Build;
+    /// impl SpanHook for Build {
+    ///     fn on_start(&self, span: &mut StartingSpan<'_>) {
+    ///         tag_build(); // lands on `span`
+    ///         let id = trace_runtime::current_span_id();
+    ///         assert_eq!(id, Some(format!("{:016x}", span.span_id())));
+    ///     }
+    /// }
+    /// # use trace_runtime::{ConsoleExporter, Pipeline, traced};
+    /// # let pipeline = Pipeline::builder().with_exporter(ConsoleExporter::new()).with_hook(Build).install().unwrap();
+    /// # #[traced] fn work() {}
+    /// # work();
+    /// # drop(pipeline);
+    /// # assert_eq!(trace_runtime::hooks::hook_panics(), 0, "the assertion in the hook held");
+    /// ```
     fn on_start(&self, span: &mut StartingSpan<'_>) {
         let _ = span;
     }
@@ -104,6 +169,9 @@ impl StartingSpan<'_> {
 
     /// Adds (or replaces) an attribute, within the span limits.
     pub fn set_attribute(&mut self, attribute: KeyValue) {
+        // What the current-span API recorded so far goes first, so that
+        // the later write wins whichever way it was made.
+        flush(self.record);
         self.record.set_attribute(attribute.key, attribute.value);
     }
 }
@@ -149,10 +217,23 @@ pub(crate) fn on_start(record: &mut SpanRecord) {
     }
 }
 
-/// Runs the `on_start` hooks (installed, and the span is sampled).
+/// Runs the `on_start` hooks (installed, and the span is sampled), with
+/// the starting-span buffer set up for them.
 #[inline(never)]
 pub(crate) fn run_on_start(record: &mut SpanRecord) {
     let Some(hooks) = installed() else { return };
+    // The buffer there before: none, since a hook cannot start a span on
+    // this thread (the state is borrowed), but put back all the same.
+    // `None` if the buffer could not be set up (the thread is exiting).
+    let previous = STARTING
+        .try_with(|buffer| {
+            buffer
+                .try_borrow_mut()
+                .ok()
+                .map(|mut b| b.replace(buffer_for(record)))
+        })
+        .ok()
+        .flatten();
     for hook in hooks.iter() {
         let mut starting = StartingSpan {
             record: &mut *record,
@@ -160,7 +241,83 @@ pub(crate) fn run_on_start(record: &mut SpanRecord) {
         if catch_unwind(AssertUnwindSafe(|| hook.on_start(&mut starting))).is_err() {
             PANICS.fetch_add(1, Ordering::Relaxed);
         }
+        flush(record);
     }
+    if let Some(previous) = previous {
+        let _ = STARTING.try_with(|buffer| {
+            if let Ok(mut buffer) = buffer.try_borrow_mut() {
+                *buffer = previous;
+            }
+        });
+    }
+}
+
+thread_local! {
+    /// The starting-span buffer of the span whose `on_start` hooks are
+    /// running on this thread (see the module documentation).
+    static STARTING: RefCell<Option<SpanRecord>> = const { RefCell::new(None) };
+}
+
+/// An empty record with the ids of `record`: what the hooks' current-span
+/// calls record into.
+fn buffer_for(record: &SpanRecord) -> SpanRecord {
+    SpanRecord {
+        scope: None,
+        details: None,
+        inline: InlineAttributes::EMPTY,
+        ..*record
+    }
+}
+
+/// Runs `f` on the starting-span buffer, if a hook is running on this
+/// thread: the current-span API's way in when it finds the thread's state
+/// borrowed. `None` when no hook is running.
+#[cold]
+pub(crate) fn with_starting<R>(f: impl FnOnce(&mut SpanRecord) -> R) -> Option<R> {
+    STARTING
+        .try_with(|buffer| {
+            let mut buffer = buffer.try_borrow_mut().ok()?;
+            buffer.as_mut().map(f)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Moves what the buffer holds onto `record`, leaving the buffer empty.
+fn flush(record: &mut SpanRecord) {
+    let taken = with_starting(|buffer| {
+        let details = buffer.details.take();
+        let inline = std::mem::replace(&mut buffer.inline, InlineAttributes::EMPTY);
+        (details, inline)
+    });
+    let Some((details, inline)) = taken else {
+        return;
+    };
+    if details.is_none() && inline.is_empty() {
+        return;
+    }
+    let mut details = details;
+    let mut attributes = Vec::new();
+    inline.export_into(&mut attributes);
+    if let Some(details) = details.as_mut() {
+        details.drain_attributes_into(&mut attributes);
+    }
+    for kv in attributes {
+        record.set_attribute(kv.key, kv.value);
+    }
+    let Some(mut details) = details else { return };
+    let target = record.details();
+    for event in details.events.drain(..) {
+        target.add_event(event);
+    }
+    // The rule of `set_status`: a status of Ok is not overridden.
+    if details.status != Status::Unset && target.status != Status::Ok {
+        target.status = std::mem::replace(&mut details.status, Status::Unset);
+    }
+    target.dropped_attributes = target
+        .dropped_attributes
+        .saturating_add(details.dropped_attributes);
+    target.dropped_events = target.dropped_events.saturating_add(details.dropped_events);
 }
 
 /// Runs `on_end` hooks for a finished span (collector thread).

@@ -6,30 +6,45 @@
 //! and events land on the span that is active at the call site. Outside any span, or
 //! when the span is not sampled, every function here is a cheap no-op (one
 //! relaxed load when no pipeline is installed) and never panics.
+//!
+//! Inside a hook's `on_start` "current" is the span that is starting: the
+//! thread's state is borrowed then, and the functions here record into the
+//! hooks' starting-span buffer instead (see `crate::hooks`). They look for
+//! it only when the state could not be borrowed, so plain code never does.
 
 use std::borrow::Cow;
 use std::time::SystemTime;
 
 use opentelemetry::trace::{Event, SpanKind, Status};
-use opentelemetry::{Key, KeyValue};
+use opentelemetry::{Key, KeyValue, StringValue};
 
 use super::future::{Instrumented, PendingSpan};
 use super::guard::SpanGuard;
 use super::{gate, outcome, state};
 use crate::attributes::AttributeValue;
+use crate::hooks;
 use crate::record::{Callsite, SpanRecord};
 
-/// Runs `f` on the current span's record, if there is a recorded one.
+/// Runs `f` on the current span's record, if there is a recorded one: the
+/// span that is starting while its `on_start` hooks run (the state is
+/// borrowed then; see `crate::hooks`).
 #[inline]
 pub(crate) fn on_current(f: impl FnOnce(&mut SpanRecord)) {
     if !gate::is_open() {
         return;
     }
-    state::with_local(|local| {
-        if let Some(record) = local.current_record().filter(|r| r.sampled) {
+    let mut f = Some(f);
+    let borrowed = state::with_local(|local| {
+        if let Some(record) = local.current_record().filter(|r| r.sampled)
+            && let Some(f) = f.take()
+        {
             f(record);
         }
-    });
+    })
+    .is_none();
+    if borrowed && let Some(f) = f {
+        hooks::with_starting(f);
+    }
 }
 
 /// Sets an attribute on the current span (replacing one with the same key).
@@ -98,9 +113,30 @@ pub fn record_event(
 /// # best_effort_cleanup();
 /// ```
 pub fn record_error<E: std::error::Error + ?Sized>(error: &E) {
-    if gate::is_open() {
-        outcome::record_std_error(std::any::type_name::<E>(), error);
+    if !gate::is_open() {
+        return;
     }
+    let type_name = std::any::type_name::<E>();
+    // `record_std_error` does not say whether it reached the thread's
+    // state, so a hook's buffer is looked for first: only with hooks
+    // installed, and this is an error path, not a hot one.
+    let in_hook = hooks::active()
+        && hooks::with_starting(|record| {
+            outcome::record_exception(record, type_name, error.to_string(), source_chain(error));
+        })
+        .is_some();
+    if !in_hook {
+        outcome::record_std_error(type_name, error);
+    }
+}
+
+/// The `Display` of every `source()` of `error`, outermost first (at most
+/// 32, as `record_std_error` records them).
+fn source_chain<E: std::error::Error + ?Sized>(error: &E) -> Vec<StringValue> {
+    std::iter::successors(error.source(), |cause| cause.source())
+        .take(32)
+        .map(|cause| StringValue::from(cause.to_string()))
+        .collect()
 }
 
 /// Sets the current span's status. `Status::Ok` overrides an earlier error
@@ -147,13 +183,16 @@ fn current_ids() -> Option<(u128, u64)> {
     if !gate::is_open() {
         return None;
     }
-    state::with_local(|local| {
+    match state::with_local(|local| {
         local
             .current_context()
             .span
             .map(|s| (s.trace_id, s.span_id))
-    })
-    .flatten()
+    }) {
+        Some(ids) => ids,
+        // Borrowed: inside `on_start`, the span that is starting.
+        None => hooks::with_starting(|record| (record.trace_id, record.span_id)),
+    }
 }
 
 /// Spans started through [`with_span`] and [`in_span`]: the name is the run-time one.

@@ -28,6 +28,7 @@
 mod attributes;
 mod context_restore;
 mod errors;
+mod function_names;
 mod identity;
 mod lifecycle;
 mod macro_args;

@@ -9,7 +9,9 @@
 //! argument) and `::core::*`, so it compiles in a crate that shadows `std`,
 //! `core`, `Result` or `Option`. Locals are `__traced_*` with mixed-site
 //! hygiene, so user code can neither see nor clash with them; the only
-//! item is the static `__TRACED_CALLSITE`.
+//! items are the static `__TRACED_CALLSITE` and the function
+//! `__traced_here` whose type name gives the callsite the function's fully
+//! qualified name (see [`callsite`]).
 //!
 //! The span ends when a drop guard (sync) or the runtime's future (async)
 //! goes away, so it ends on every exit, panics included. The returned value
@@ -258,19 +260,35 @@ pub(crate) fn traced(traced: Traced) -> TokenStream {
 /// spanned at the function's name so that `line!()` gives the line of the
 /// `fn`. The other transforms show it as `CALLSITE;`.
 ///
+/// `code.function.name` is the function's fully qualified name: the path
+/// `module_path!()` does not know (the `Store` of `Store::load`, the
+/// `<Store as Repo>` of a trait method) is in the type name of an item
+/// declared in the body, `__traced_here`. The callsite keeps the function
+/// pointer and the collector calls it once per callsite (the runtime's
+/// `record::callsite` strips the `::__traced_here` and any `{{closure}}`
+/// segment of an async body); the calling thread only takes the static's
+/// address. The module path and name are the fallback, should the
+/// compiler's type name not have that shape. The item is declared first,
+/// before any statement, and `__traced_here` is a snake-case name used as
+/// a value, so neither rustc's nor clippy's lints see anything to report.
+///
 /// ```text
 /// // Input:
 /// #[traced]
 /// fn load_user(&self, id: u64) -> Result<&User, DbError> { .. }
 ///
 /// // Output (first thing in the body):
+/// fn __traced_here() -> &'static str {
+///     ::core::any::type_name_of_val(&__traced_here)  // "app::db::Store::load_user::__traced_here"
+/// }
 /// static __TRACED_CALLSITE: RT::__private::Callsite = RT::__private::Callsite::new(
 ///     "load_user",                       // or `name = "..."` / `name = PATH`
 ///     RT::__private::SpanKind::Internal, // or `kind = ...`
 ///     ::core::concat!(::core::module_path!(), "::", "load_user"),
 ///     ::core::file!(),
 ///     ::core::line!(),
-/// );
+/// )
+/// .with_qualified_name(__traced_here);
 /// ```
 fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
     let runtime = &cx.runtime;
@@ -286,13 +304,17 @@ fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
     let line = quote_spanned!(ident.span()=> ::core::line!());
     let attributes = static_attributes(runtime, args.fields());
     quote! {
+        fn __traced_here() -> &'static str {
+            ::core::any::type_name_of_val(&__traced_here)
+        }
         static __TRACED_CALLSITE: #runtime::__private::Callsite = #runtime::__private::Callsite::new(
             #name,
             #runtime::__private::SpanKind::#kind,
             ::core::concat!(::core::module_path!(), "::", #function_name),
             ::core::file!(),
             #line,
-        )#attributes;
+        )#attributes
+        .with_qualified_name(__traced_here);
     }
 }
 
@@ -310,7 +332,8 @@ fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
 ///         .with_attributes(&[RT::__private::StaticAttribute::new(
 ///             "db.system",
 ///             RT::__private::StaticValue::Str("postgres"),   // or I64(-3), F64(0.5), Bool(true)
-///         )]);
+///         )])
+///         .with_qualified_name(__traced_here);
 ///     ..
 /// }
 /// ```
@@ -819,9 +842,11 @@ mod tests {
         assert_contains(
             &out,
             &[
-                "static __TRACED_CALLSITE : :: trace_runtime :: __private :: Callsite",
+                "fn __traced_here () -> & 'static str { :: core :: any :: type_name_of_val (& __traced_here) } \
+                 static __TRACED_CALLSITE : :: trace_runtime :: __private :: Callsite",
                 "\"f\" , :: trace_runtime :: __private :: SpanKind :: Internal",
                 ":: core :: concat ! (:: core :: module_path ! () , \"::\" , \"f\")",
+                ":: core :: line ! () ,) . with_qualified_name (__traced_here) ;",
                 "let __traced_guard = :: trace_runtime :: __private :: SpanGuard :: enter (& __TRACED_CALLSITE) ;",
                 "let __traced_ret : Result < & str , E > = {",
                 ":: trace_runtime :: __private :: observe_try ! (g ()) ?",
@@ -936,7 +961,7 @@ mod tests {
         );
         assert!(
             out.starts_with(
-                "# [inline] pub (crate) unsafe extern \"C\" fn f < 'a , T : Copy , const N : usize > (x : & 'a [T ; N]) -> & 'a T where T : 'a { # ! [allow (unused)] static __TRACED_CALLSITE"
+                "# [inline] pub (crate) unsafe extern \"C\" fn f < 'a , T : Copy , const N : usize > (x : & 'a [T ; N]) -> & 'a T where T : 'a { # ! [allow (unused)] fn __traced_here ()"
             ),
             "{out}"
         );

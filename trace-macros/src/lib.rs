@@ -9,7 +9,7 @@
 //!
 //! | argument | `__private` items the expansion calls |
 //! |---|---|
-//! | (always) | `Callsite::new`, `SpanKind`, `SpanGuard::enter` (sync) or `PendingSpan::new` + `Instrumented::new` (async) |
+//! | (always) | `Callsite::new`, `Callsite::with_qualified_name`, `SpanKind`, `SpanGuard::enter` (sync) or `PendingSpan::new` + `Instrumented::new` (async) |
 //! | (a `Result` return) | `observe!` at the tail and each `return`, `observe_try!` at each `?` |
 //! | `err(%)` / `err(?)` | `observe_display!` / `observe_debug!`, `observe_try_display!` / `observe_try_debug!` instead |
 //! | `attrs(key = literal)` | `Callsite::with_attributes`, `StaticAttribute::new`, `StaticValue` |
@@ -103,6 +103,37 @@ use proc_macro::TokenStream;
 /// function without a body (a required trait method: put `#[traced]` on its
 /// implementations), and on anything that is not a function.
 ///
+/// # Code attributes
+///
+/// Every span carries `code.file.path` and `code.line.number` (the line of
+/// the `fn`) and `code.function.name`, the function's fully qualified name
+/// as the compiler prints it. The span name stays the short function name.
+///
+/// ```ignore
+/// mod db {
+///     impl Store {
+///         #[traced]                      // span "load", code.function.name = "app::db::Store::load"
+///         fn load(&self) { ... }
+///     }
+///     impl Repo for Store {
+///         #[traced]                      // span "get", code.function.name = "<app::db::Store as app::db::Repo>::get"
+///         async fn get(&self) { ... }
+///     }
+///     impl<T> Cache<T> {
+///         #[traced]                      // span "put", code.function.name = "app::db::Cache<_>::put"
+///         fn put(&self, value: T) { ... }
+///     }
+/// }
+/// ```
+///
+/// `async fn` and `#[async_trait]` methods are named like sync ones, and
+/// a function declared inside another function or a closure by its path
+/// through them (`app::db::outer::inner`, no `{{closure}}`). The name is worked out on
+/// the collector thread, once per function: the call itself only passes a
+/// pointer to static data. Should a compiler ever print type names in a
+/// shape the runtime does not recognise, the name falls back to the module
+/// path and the function's name (`app::db::load`).
+///
 /// # Errors and results
 ///
 /// When the function returns a `Result`, an `Err` leaving it (by its final
@@ -137,8 +168,9 @@ use proc_macro::TokenStream;
 /// ## `name = "literal"` or `name = PATH`
 ///
 /// The span's name. Defaults to the function's name (without the module
-/// path, which is recorded separately in `code.function.name`, with the
-/// file and the line of the `fn`). `PATH` is a
+/// path and type, which are recorded separately in `code.function.name`,
+/// with the file and the line of the `fn`: see [Code
+/// attributes](#code-attributes)). `PATH` is a
 /// `const` of type `&'static str`, for names shared with other code; it is
 /// evaluated in a `static`, so it cannot name a generic parameter or `Self`.
 ///

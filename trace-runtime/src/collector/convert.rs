@@ -56,8 +56,9 @@ pub(crate) fn to_span_data(
     if let Some(details) = &mut details {
         details.drain_attributes_into(&mut attributes);
     }
-    if !callsite.function.is_empty() {
-        attributes.push(KeyValue::new("code.function.name", callsite.function));
+    let function = callsite.function_name();
+    if !function.is_empty() {
+        attributes.push(KeyValue::new("code.function.name", function));
     }
     if !callsite.file.is_empty() {
         attributes.push(KeyValue::new("code.file.path", callsite.file));

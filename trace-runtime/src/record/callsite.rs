@@ -7,6 +7,37 @@
 //! off the hot path. Current OpenTelemetry semantic conventions fold the
 //! older `code.namespace` into the fully qualified `code.function.name`, so
 //! the module path travels there.
+//!
+//! # The fully qualified name
+//!
+//! `module_path!()` stops at the module: a method `Store::load` would be
+//! `my_crate::db::load`. The full path (`my_crate::db::Store::load`,
+//! `<my_crate::db::Store as my_crate::db::Repo>::get`) is only known to the
+//! compiler, which prints it as the type name of an item declared inside
+//! the function. `#[traced]` declares one, `fn __traced_here() -> &'static
+//! str`, returning `core::any::type_name_of_val` of itself, and hands it to
+//! [`Callsite::with_qualified_name`]. The collector calls it the first time
+//! it converts a span of the callsite and caches the cleaned-up name in the
+//! callsite (see [`Callsite::function_name`]): the calling thread never
+//! pays for it. What the compiler prints:
+//!
+//! | function | `code.function.name` |
+//! |---|---|
+//! | free fn | `my_crate::db::query` |
+//! | fn inside a fn | `my_crate::db::outer::inner` |
+//! | inherent method | `my_crate::db::Store::load` |
+//! | method of a generic impl | `my_crate::db::Store<_>::load` (parameters as `_`, defaulted ones left out) |
+//! | trait impl method | `<my_crate::db::Store as my_crate::db::Repo>::get` |
+//! | trait impl for a generic or foreign type | `<alloc::vec::Vec<_> as my_crate::db::Repo>::get`, `<[_; N] as ..>::get` |
+//! | `async fn`, `#[async_trait]` method | as the sync form: the `{{closure}}` segments of async bodies and closures are left out |
+//!
+//! `core::any::type_name` documents its output as a best effort that may
+//! change between compiler versions. If what comes back does not end in
+//! `::__traced_here`, the compile-time `function` (module path and name)
+//! is recorded instead.
+
+use std::mem::ManuallyDrop;
+use std::sync::OnceLock;
 
 use opentelemetry::trace::SpanKind;
 
@@ -19,6 +50,13 @@ pub struct Callsite {
     pub(crate) file: &'static str,
     pub(crate) line: u32,
     pub(crate) attributes: &'static [StaticAttribute],
+    /// The `type_name` of an item declared in the function's body, if the
+    /// callsite was given one: the source of the fully qualified name.
+    qualified: Option<fn() -> &'static str>,
+    /// `code.function.name`, resolved on first use by the collector. Never
+    /// dropped (a `Callsite` lives in a `static`); `ManuallyDrop` keeps the
+    /// builders `const`, which cannot run `OnceLock`'s destructor.
+    resolved: ManuallyDrop<OnceLock<&'static str>>,
 }
 
 /// An attribute whose value is a literal: `#[traced(attrs(db.system = "postgres"))]`.
@@ -76,11 +114,115 @@ impl Callsite {
             file,
             line,
             attributes: &[],
+            qualified: None,
+            resolved: ManuallyDrop::new(OnceLock::new()),
         }
     }
 
     /// Adds the function's literal attributes.
     pub const fn with_attributes(self, attributes: &'static [StaticAttribute]) -> Callsite {
         Callsite { attributes, ..self }
+    }
+
+    /// Gives the function's fully qualified name as the compiler prints it:
+    /// `here` returns `core::any::type_name_of_val` of a function item
+    /// `__traced_here` declared directly in the body of the instrumented
+    /// function (see the module docs). It is called once, on the collector
+    /// thread; the compile-time `function` stays the fallback.
+    pub const fn with_qualified_name(self, here: fn() -> &'static str) -> Callsite {
+        Callsite {
+            qualified: Some(here),
+            ..self
+        }
+    }
+
+    /// The value of `code.function.name` (empty: not known). Resolved once
+    /// per callsite and cached; meant for the collector thread.
+    pub(crate) fn function_name(&self) -> &'static str {
+        match self.qualified {
+            None => self.function,
+            Some(here) => self
+                .resolved
+                .get_or_init(|| qualified_name(here()).unwrap_or(self.function)),
+        }
+    }
+}
+
+/// The function's path in `type_name`, the `type_name` of an item declared
+/// in its body: without the item's own segment `::__traced_here` and
+/// without the `::{{closure}}` (async bodies, closures) and
+/// `::{{constant}}` (inline `const` blocks) segments the compiler prints
+/// for the anonymous scopes in between. `None` if it does not look like
+/// that.
+fn qualified_name(type_name: &'static str) -> Option<&'static str> {
+    const ANONYMOUS: [&str; 2] = ["::{{closure}}", "::{{constant}}"];
+    let path = type_name.strip_suffix("::__traced_here")?;
+    if path.is_empty() || path.starts_with("::") {
+        return None;
+    }
+    if !ANONYMOUS.iter().any(|segment| path.contains(segment)) {
+        return Some(path);
+    }
+    let mut cleaned = path.to_owned();
+    for segment in ANONYMOUS {
+        cleaned = cleaned.replace(segment, "");
+    }
+    // Once per callsite, and callsites are `static`s: a bounded leak.
+    Some(Box::leak(cleaned.into_boxed_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualified_names_lose_the_item_and_anonymous_segments() {
+        for (type_name, expected) in [
+            (
+                "app::db::Store::load::__traced_here",
+                Some("app::db::Store::load"),
+            ),
+            (
+                "<app::db::Store as app::db::Repo>::get::__traced_here",
+                Some("<app::db::Store as app::db::Repo>::get"),
+            ),
+            (
+                "app::db::Store<_>::load::{{closure}}::__traced_here",
+                Some("app::db::Store<_>::load"),
+            ),
+            (
+                "app::main::{{closure}}::{{constant}}::{{closure}}::inner::__traced_here",
+                Some("app::main::inner"),
+            ),
+            ("app::db::Store::load", None),
+            ("::__traced_here", None),
+            ("__traced_here", None),
+            ("", None),
+        ] {
+            assert_eq!(qualified_name(type_name), expected, "{type_name}");
+        }
+    }
+
+    fn here() -> &'static str {
+        "<app::Store as app::Repo>::get::{{closure}}::__traced_here"
+    }
+
+    fn unexpected() -> &'static str {
+        "app::get"
+    }
+
+    #[test]
+    fn the_name_is_resolved_once_with_the_module_path_as_fallback() {
+        static PLAIN: Callsite = Callsite::new("get", SpanKind::Internal, "app::get", "", 0);
+        static QUALIFIED: Callsite = Callsite::new("get", SpanKind::Internal, "app::get", "", 0)
+            .with_attributes(&[])
+            .with_qualified_name(here);
+        static FALLBACK: Callsite = Callsite::new("get", SpanKind::Internal, "app::get", "", 0)
+            .with_qualified_name(unexpected);
+        assert_eq!(PLAIN.function_name(), "app::get");
+        let first = QUALIFIED.function_name();
+        assert_eq!(first, "<app::Store as app::Repo>::get");
+        assert!(std::ptr::eq(first, QUALIFIED.function_name()));
+        assert_eq!(FALLBACK.function_name(), "app::get");
     }
 }

@@ -9,6 +9,9 @@
 //! That allocator is the whole process's, so this test is a binary of its
 //! own: the growth it measures must not include other tests' allocations.
 
+// Specifies recording: nothing to run with `--cfg traced_off` (it counts recorded traces).
+#![cfg(not(traced_off))]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicIsize, Ordering};

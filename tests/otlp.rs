@@ -10,6 +10,9 @@
 //! spans that end after it is up. See `collector/mod.rs` for how rotel is
 //! found and read, and when these tests are skipped.
 
+// Specifies recording: nothing to run with `--cfg traced_off` (it exports recorded spans).
+#![cfg(not(traced_off))]
+
 mod collector;
 
 use std::path::PathBuf;

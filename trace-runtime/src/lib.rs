@@ -26,6 +26,17 @@
 //! let _ = load_user(0); // a span named "load_user", status Error("not found")
 //! ```
 //!
+//! # Turning tracing off at compile time
+//!
+//! Built with `RUSTFLAGS="--cfg traced_off"`, `#[traced]` leaves every
+//! function exactly as written (its arguments are not even parsed, so a
+//! misuse is reported only in normal builds), and every part of the span
+//! API here is a no-op that still compiles: no span is recorded, captured
+//! or exported, `current_trace_id()` is `None`, `inject` writes baggage
+//! only. A pipeline still installs, and exports nothing. It is a `cfg`, not
+//! a cargo feature, because features are additive: a dependency enabling an
+//! "off" feature would turn tracing off for the whole build.
+//!
 //! # Where things live
 //!
 //! The crate rests on two threads. The **calling thread** records: it opens

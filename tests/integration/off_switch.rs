@@ -8,9 +8,7 @@ use std::collections::HashMap;
 
 use trace_runtime::otel::KeyValue;
 use trace_runtime::testing::{capture, capture_future};
-use trace_runtime::{
-    add_attribute, current_trace_id, inject, record_event, traced, with_span,
-};
+use trace_runtime::{add_attribute, current_trace_id, inject, record_event, traced, with_span};
 
 #[traced(attrs(db.system = "postgres"), args(id))]
 fn load(id: u64) -> Result<u64, std::num::ParseIntError> {

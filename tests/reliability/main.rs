@@ -1,5 +1,5 @@
 //! Reliability: what the pipeline does when exporting goes wrong, when it
-//! shuts down under load, and under many spans. One
+//! shuts down under load, under many spans, and with hostile input. One
 //! module per concern, all in this one test binary, each test bounded in
 //! time and stopping by itself.
 //!
@@ -9,6 +9,9 @@
 //! | [`silent`] | an OTLP/HTTP collector that accepts and never answers: the same accounting, within the export timeout |
 //! | [`shutdown`] | shutdown while four threads produce: every span handed off before shutdown began is exported |
 //! | [`volume`] | many spans from four threads: unique ids, every exported child's parent exported in its trace, exact counts |
+//! | [`carriers`] | `extract` from arbitrary headers, huge ones included: no panic, the documented outcome |
+//! | [`environment`] | arbitrary values for every `OTEL_*` variable the runtime reads: the default and a problem, or `Err` under `strict()` |
+//! | [`attributes`] | arbitrary strings, floats and integers as attribute values: no panic, the value length limit respected |
 //!
 //! Every test prints one line (or a few) of figures: latencies, memory,
 //! counts, durations. Run with `--nocapture` to see them. Timings are only
@@ -30,6 +33,9 @@
 //! install no pipeline: the memory and latency figures of one test must not
 //! include the allocations and the CPU time of another.
 
+mod attributes;
+mod carriers;
+mod environment;
 mod load;
 mod outage;
 mod shutdown;

@@ -33,6 +33,9 @@
 //! install no pipeline: the memory and latency figures of one test must not
 //! include the allocations and the CPU time of another.
 
+// Specifies recording: nothing to run with `--cfg traced_off`.
+#![cfg(not(traced_off))]
+
 mod attributes;
 mod carriers;
 mod environment;

@@ -93,9 +93,12 @@ impl PipelineBuilder {
     /// | `OTEL_TRACES_EXPORTER` | `otlp`, `console`, `none`, comma-separated | `otlp` when an OTLP endpoint is set, else `console` |
     /// | `OTEL_EXPORTER_OTLP_ENDPOINT` | collector base URL (HTTP appends `/v1/traces`) | `http://localhost:4318` (HTTP), `http://localhost:4317` (gRPC) |
     /// | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | the full traces URL, used as-is | |
-    /// | `OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL` | `http/protobuf` or `grpc` | `http/protobuf` (`grpc` when only `otlp-grpc` is compiled) |
+    /// | `OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL` | `http/protobuf`, `http/json` (feature `otlp-http-json`) or `grpc` | `http/protobuf` (`grpc` when only `otlp-grpc` is compiled) |
     /// | `OTEL_EXPORTER_OTLP[_TRACES]_HEADERS` | `key=value,...` sent with every export | |
     /// | `OTEL_EXPORTER_OTLP[_TRACES]_TIMEOUT` | ms one export may take, retries included | 10000 |
+    /// | `OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION` | `gzip` or `none` | `none` |
+    /// | `OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE` | PEM CA bundle an `https://` server must chain to (feature `otlp-tls`) | the platform's roots |
+    /// | `OTEL_EXPORTER_OTLP[_TRACES]_CLIENT_CERTIFICATE`, `..._CLIENT_KEY` | PEM client certificate chain and key, for mutual TLS | none |
     /// | `OTEL_TRACES_SAMPLER` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio` | `parentbased_always_on` |
     /// | `OTEL_TRACES_SAMPLER_ARG` | the ratio for the ratio samplers, 0.0 to 1.0 | 1.0 |
     /// | `OTEL_BSP_MAX_QUEUE_SIZE` | spans waiting for export; past it they are dropped and counted | 2048 |
@@ -109,8 +112,8 @@ impl PipelineBuilder {
     /// Empty values count as unset. The default exporter is the console tree
     /// rather than the specification's `otlp`, so a program run by hand
     /// shows its traces; setting an OTLP endpoint is enough to switch to
-    /// OTLP. Other OTLP settings (`OTEL_EXPORTER_OTLP_COMPRESSION`, ...)
-    /// are read by `opentelemetry-otlp` itself. The `OTEL_BSP_*` settings
+    /// OTLP. Where both are set, the `_TRACES_` form of a variable wins over
+    /// the generic one. The `OTEL_BSP_*` settings
     /// batch every exporter but the console's, which prints each trace as
     /// soon as its root ends.
     ///

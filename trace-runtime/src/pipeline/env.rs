@@ -22,7 +22,7 @@ use percent_encoding::percent_decode_str;
 
 pub(crate) use super::problem::Problem;
 use super::traces_exporter::TracesExporter;
-use crate::export::otlp::{Endpoint, OtlpProtocol};
+use crate::export::otlp::{Compression, Endpoint, OtlpProtocol, PemFile, TlsFiles};
 use crate::record::Sampler;
 
 /// Everything the `OTEL_*` environment says; `None` where it says nothing usable.
@@ -44,6 +44,12 @@ pub(crate) struct EnvSettings {
     pub(crate) otlp_headers: Option<Vec<(String, String)>>,
     /// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, else `OTEL_EXPORTER_OTLP_TIMEOUT`.
     pub(crate) otlp_timeout: Option<Duration>,
+    /// `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION`, else
+    /// `OTEL_EXPORTER_OTLP_COMPRESSION`: `Some(None)` for `none`.
+    pub(crate) otlp_compression: Option<Option<Compression>>,
+    /// `OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE`, `..._CLIENT_CERTIFICATE`
+    /// and `..._CLIENT_KEY`, each the `_TRACES_` form if set.
+    pub(crate) otlp_tls: TlsFiles,
     /// `OTEL_TRACES_SAMPLER` with `OTEL_TRACES_SAMPLER_ARG`.
     pub(crate) sampler: Option<Sampler>,
     /// `OTEL_BSP_MAX_QUEUE_SIZE`.
@@ -87,6 +93,8 @@ impl EnvSettings {
                 OTEL_EXPORTER_OTLP_TIMEOUT,
                 "10000 (10 s)",
             ),
+            otlp_compression: reader.otlp_compression(),
+            otlp_tls: reader.otlp_tls(),
             sampler: reader.sampler(),
             max_queue_size: reader.count(OTEL_BSP_MAX_QUEUE_SIZE, 1, "2048"),
             max_export_batch_size: reader.count(OTEL_BSP_MAX_EXPORT_BATCH_SIZE, 1, "512"),
@@ -245,22 +253,85 @@ impl Reader<'_> {
                 match value.to_ascii_lowercase().as_str() {
                     "grpc" => return Some(OtlpProtocol::Grpc),
                     "http/protobuf" => return Some(OtlpProtocol::HttpProtobuf),
-                    "http/json" => self.invalid(
-                        name,
-                        &value,
-                        "`http/json` is not supported by trace-runtime (use `http/protobuf` or `grpc`)",
-                        "the default protocol",
-                    ),
+                    "http/json" => return Some(OtlpProtocol::HttpJson),
                     _ => self.invalid(
                         name,
                         &value,
-                        "expected `grpc` or `http/protobuf`",
+                        "expected `grpc`, `http/protobuf` or `http/json`",
                         "the default protocol",
                     ),
                 }
             }
         }
         None
+    }
+
+    fn otlp_compression(&mut self) -> Option<Option<Compression>> {
+        for name in [
+            OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
+            OTEL_EXPORTER_OTLP_COMPRESSION,
+        ] {
+            if let Some(value) = self.get(name) {
+                match value.to_ascii_lowercase().as_str() {
+                    "gzip" => return Some(Some(Compression::Gzip)),
+                    "none" => return Some(None),
+                    _ => self.invalid(
+                        name,
+                        &value,
+                        "expected `gzip` or `none`",
+                        "the next compression setting, or none",
+                    ),
+                }
+            }
+        }
+        None
+    }
+
+    /// The first of the `_TRACES_` and the generic form that is set.
+    fn pem_file(&self, traces: &'static str, generic: &'static str) -> Option<PemFile> {
+        [traces, generic].into_iter().find_map(|variable| {
+            self.get(variable).map(|path| PemFile {
+                path: path.into(),
+                variable,
+            })
+        })
+    }
+
+    fn otlp_tls(&mut self) -> TlsFiles {
+        let certificate = self.pem_file(
+            OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE,
+            OTEL_EXPORTER_OTLP_CERTIFICATE,
+        );
+        let client_certificate = self.pem_file(
+            OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE,
+            OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE,
+        );
+        let client_key = self.pem_file(
+            OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY,
+            OTEL_EXPORTER_OTLP_CLIENT_KEY,
+        );
+        let client = match (client_certificate, client_key) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            (Some(only), None) | (None, Some(only)) => {
+                let other = if only.variable.ends_with("_KEY") {
+                    "a client certificate (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE)"
+                } else {
+                    "a client key (OTEL_EXPORTER_OTLP_CLIENT_KEY)"
+                };
+                self.invalid(
+                    only.variable,
+                    &only.path.display().to_string(),
+                    format!("mutual TLS needs {other} too"),
+                    "no client certificate",
+                );
+                None
+            }
+        };
+        TlsFiles {
+            certificate,
+            client,
+        }
     }
 
     fn otlp_headers(&mut self) -> Option<Vec<(String, String)>> {
@@ -610,11 +681,113 @@ mod tests {
             .otlp_protocol,
             Some(OtlpProtocol::HttpProtobuf)
         );
-        let settings = read(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]);
+        assert_eq!(
+            read(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "HTTP/JSON")]).otlp_protocol,
+            Some(OtlpProtocol::HttpJson)
+        );
+        let settings = read(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/xml")]);
         assert_eq!(settings.otlp_protocol, None);
         assert_eq!(
             invalid_variables(&settings),
             ["OTEL_EXPORTER_OTLP_PROTOCOL"]
+        );
+    }
+
+    #[test]
+    fn compression_is_gzip_or_none_and_the_traces_form_wins() {
+        assert_eq!(
+            read(&[("OTEL_EXPORTER_OTLP_COMPRESSION", " GZIP ")]).otlp_compression,
+            Some(Some(Compression::Gzip))
+        );
+        assert_eq!(
+            read(&[
+                ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+                ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "none"),
+            ])
+            .otlp_compression,
+            Some(None)
+        );
+        let settings = read(&[
+            ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "zstd"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+        ]);
+        assert_eq!(settings.otlp_compression, Some(Some(Compression::Gzip)));
+        assert_eq!(
+            invalid_variables(&settings),
+            ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"]
+        );
+        let settings = read(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli")]);
+        assert_eq!(settings.otlp_compression, None);
+        let problem = settings.problems[0].to_string();
+        assert!(
+            problem.contains("\"brotli\"") && problem.contains("gzip"),
+            "{problem}"
+        );
+    }
+
+    fn pem(path: &str, variable: &'static str) -> PemFile {
+        PemFile {
+            path: path.into(),
+            variable,
+        }
+    }
+
+    #[test]
+    fn certificate_paths_prefer_the_traces_forms() {
+        let settings = read(&[
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+                " /etc/traces-ca.pem ",
+            ),
+            ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/etc/client.pem"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+                "/etc/traces-key.pem",
+            ),
+            ("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/etc/key.pem"),
+        ]);
+        assert!(settings.problems.is_empty(), "{:?}", settings.problems);
+        assert_eq!(
+            settings.otlp_tls,
+            TlsFiles {
+                certificate: Some(pem(
+                    "/etc/traces-ca.pem",
+                    "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"
+                )),
+                client: Some((
+                    pem("/etc/client.pem", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"),
+                    pem(
+                        "/etc/traces-key.pem",
+                        "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY"
+                    ),
+                )),
+            }
+        );
+        assert_eq!(
+            read(&[("OTEL_EXPORTER_OTLP_CERTIFICATE", "")]).otlp_tls,
+            TlsFiles::default()
+        );
+    }
+
+    #[test]
+    fn a_client_certificate_without_its_key_is_reported_and_dropped() {
+        let settings = read(&[
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"),
+            ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/etc/client.pem"),
+        ]);
+        assert_eq!(settings.otlp_tls.client, None);
+        assert!(settings.otlp_tls.certificate.is_some());
+        assert_eq!(
+            invalid_variables(&settings),
+            ["OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"]
+        );
+        assert!(settings.problems[0].to_string().contains("client key"));
+        let settings = read(&[("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/etc/key.pem")]);
+        assert_eq!(settings.otlp_tls.client, None);
+        assert_eq!(
+            invalid_variables(&settings),
+            ["OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY"]
         );
     }
 

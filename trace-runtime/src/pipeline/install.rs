@@ -212,6 +212,8 @@ impl PipelineBuilder {
                 .or(env.otlp_timeout)
                 .unwrap_or(DEFAULT_OTLP_TIMEOUT)
                 .min(batch.export_timeout),
+            compression: env.otlp_compression.flatten(),
+            tls: env.otlp_tls.clone(),
             endpoint,
         };
 

@@ -9,7 +9,7 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 
-use super::{OtlpSettings, build_error};
+use super::{Compression, OtlpSettings, build_error};
 use crate::collector::ErasedExporter;
 use crate::error::PipelineError;
 
@@ -33,11 +33,19 @@ pub(super) fn build(
     // tonic's lazily connecting channel spawns its worker on the runtime.
     let inner = {
         let _entered = runtime.enter();
-        opentelemetry_otlp::SpanExporter::builder()
+        let mut builder = opentelemetry_otlp::SpanExporter::builder()
             .with_tonic()
-            .with_endpoint(url)
+            .with_endpoint(url.clone())
             .with_timeout(settings.timeout)
-            .with_metadata(metadata)
+            .with_metadata(metadata);
+        if let Some(Compression::Gzip) = settings.compression {
+            builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+        }
+        #[cfg(feature = "otlp-tls")]
+        if super::is_https(&url) {
+            builder = builder.with_channel(tls_channel(settings, url)?);
+        }
+        builder
             .build()
             .map_err(|error| build_error(settings, error))?
     };
@@ -46,6 +54,27 @@ pub(super) fn build(
         inner,
         timeout: settings.timeout,
     }))
+}
+
+/// A lazily connecting channel with the TLS configuration of `tls.rs`.
+///
+/// Built here rather than by `opentelemetry-otlp`, whose TLS features would
+/// compile tonic into builds without gRPC; the timeout is the one
+/// `opentelemetry-otlp` would set, and it bounds the handshake too.
+#[cfg(feature = "otlp-tls")]
+fn tls_channel(
+    settings: &OtlpSettings,
+    url: String,
+) -> Result<tonic::transport::Channel, PipelineError> {
+    let tls = super::tls::TlsMaterial::load(settings)?.tonic_config(settings)?;
+    let channel = tonic::transport::Endpoint::from_shared(url)
+        .map_err(|e| build_error(settings, e))?
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout)
+        .tls_config(tls.timeout(settings.timeout))
+        .map_err(|e| build_error(settings, e))?
+        .connect_lazy();
+    Ok(channel)
 }
 
 /// The tonic exporter with the tokio runtime it must run in.

@@ -1,15 +1,16 @@
 //! OTLP exporters: spans to an OpenTelemetry Collector, Jaeger, Tempo or any
-//! OTLP receiver, over HTTP/protobuf (cargo feature `otlp-http`, default) or
-//! gRPC (cargo feature `otlp-grpc`).
+//! OTLP receiver, over HTTP/protobuf (cargo feature `otlp-http`, default),
+//! HTTP/JSON (`otlp-http-json`) or gRPC (`otlp-grpc`).
 //!
 //! Both wrap `opentelemetry-otlp`'s `SpanExporter`; this module only decides
 //! how each is driven from the collector thread, which calls exporters with
 //! `futures_executor::block_on` and owns no async runtime:
 //!
 //! - **HTTP** uses the blocking `reqwest` client, which runs its own small
-//!   runtime on a thread of its own; it is created (by `opentelemetry-otlp`)
-//!   on a fresh thread, so it works even when `init()` is called inside a
-//!   tokio runtime. It is dropped on the collector thread, never inside one.
+//!   runtime on a thread of its own; it is created (here, with the TLS
+//!   configuration) on a fresh thread, so it works even when `init()` is
+//!   called inside a tokio runtime. It is dropped on the collector thread,
+//!   never inside one.
 //! - **gRPC** (tonic) needs a tokio reactor, so [`GrpcExporter`] owns a
 //!   current-thread tokio runtime and `block_on`s each export in it. The
 //!   runtime runs only while an export is in flight; it starts no threads.
@@ -18,18 +19,25 @@
 //! with backoff only within its timeout, which is set to the smaller of
 //! `OTEL_EXPORTER_OTLP_TIMEOUT` and `OTEL_BSP_EXPORT_TIMEOUT`, and the gRPC
 //! adapter also cuts the call off at that timeout. A collector that is down
-//! therefore costs the collector thread at most that long per batch, and the
-//! instrumented threads nothing.
+//! (or whose certificate does not verify) therefore costs the collector
+//! thread at most that long per batch, and the instrumented threads nothing.
 //!
-//! TLS is not compiled in: use `http://` endpoints (a collector or agent
-//! next to the service, which is the usual deployment). An `https://`
-//! endpoint is reported when the pipeline is installed.
+//! `OTEL_EXPORTER_OTLP_COMPRESSION=gzip` compresses request bodies on both
+//! transports. `https://` endpoints need the cargo feature `otlp-tls`
+//! (rustls with the `ring` provider, see `tls.rs`); without it they are
+//! reported when the pipeline is installed, naming the feature.
 
 #[cfg(feature = "otlp-grpc")]
 mod grpc;
 #[cfg(feature = "otlp-http")]
 mod http;
+#[cfg(all(
+    feature = "otlp-tls",
+    any(feature = "otlp-http", feature = "otlp-grpc")
+))]
+mod tls;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::collector::ErasedExporter;
@@ -54,6 +62,9 @@ pub enum OtlpProtocol {
     /// 4318, at the path `/v1/traces`. Needs the cargo feature `otlp-http`
     /// (on by default).
     HttpProtobuf,
+    /// OTLP/HTTP with JSON bodies (`http/json`), at the same port and path
+    /// as `http/protobuf`. Needs the cargo feature `otlp-http-json`.
+    HttpJson,
 }
 
 impl OtlpProtocol {
@@ -68,6 +79,7 @@ impl OtlpProtocol {
         match self {
             OtlpProtocol::Grpc => "grpc",
             OtlpProtocol::HttpProtobuf => "http/protobuf",
+            OtlpProtocol::HttpJson => "http/json",
         }
     }
 
@@ -76,6 +88,7 @@ impl OtlpProtocol {
         match self {
             OtlpProtocol::Grpc => "otlp-grpc",
             OtlpProtocol::HttpProtobuf => "otlp-http",
+            OtlpProtocol::HttpJson => "otlp-http-json",
         }
     }
 
@@ -84,6 +97,7 @@ impl OtlpProtocol {
         match self {
             OtlpProtocol::Grpc => cfg!(feature = "otlp-grpc"),
             OtlpProtocol::HttpProtobuf => cfg!(feature = "otlp-http"),
+            OtlpProtocol::HttpJson => cfg!(feature = "otlp-http-json"),
         }
     }
 
@@ -100,7 +114,7 @@ impl OtlpProtocol {
     fn default_endpoint(self) -> &'static str {
         match self {
             OtlpProtocol::Grpc => "http://localhost:4317",
-            OtlpProtocol::HttpProtobuf => "http://localhost:4318",
+            OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => "http://localhost:4318",
         }
     }
 }
@@ -120,6 +134,34 @@ pub(crate) struct Endpoint {
     pub(crate) per_signal: bool,
 }
 
+/// Request body compression: the values of `OTEL_EXPORTER_OTLP_COMPRESSION`
+/// but `none`, which is no compression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Compression {
+    /// `gzip`.
+    Gzip,
+}
+
+/// A PEM file named by a variable such as `OTEL_EXPORTER_OTLP_CERTIFICATE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PemFile {
+    pub(crate) path: PathBuf,
+    /// Where the path came from, for messages.
+    pub(crate) variable: &'static str,
+}
+
+/// The files of TLS: whom to trust and who we are. Used only for
+/// `https://` endpoints.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TlsFiles {
+    /// CA certificates the server's chain must lead to (PEM); `None`: the
+    /// platform's roots.
+    pub(crate) certificate: Option<PemFile>,
+    /// The client's certificate chain and private key (PEM), for mutual
+    /// TLS: both or neither (the environment reader makes sure).
+    pub(crate) client: Option<(PemFile, PemFile)>,
+}
+
 /// Everything an OTLP exporter is built from, after code and environment
 /// have been resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,6 +172,9 @@ pub(crate) struct OtlpSettings {
     pub(crate) headers: Vec<(String, String)>,
     /// The most one export call may take, retries included.
     pub(crate) timeout: Duration,
+    /// `None`: bodies are sent as they are.
+    pub(crate) compression: Option<Compression>,
+    pub(crate) tls: TlsFiles,
 }
 
 impl OtlpSettings {
@@ -140,7 +185,7 @@ impl OtlpSettings {
             None => (self.protocol.default_endpoint(), false),
         };
         match self.protocol {
-            OtlpProtocol::HttpProtobuf if !per_signal => {
+            OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson if !per_signal => {
                 format!("{}/v1/traces", url.trim_end_matches('/'))
             }
             _ => url.to_owned(),
@@ -151,9 +196,11 @@ impl OtlpSettings {
 /// Builds the exporter `settings` describe.
 ///
 /// # Errors
-/// [`PipelineError::MissingFeature`] when the transport is not compiled in;
+/// [`PipelineError::MissingFeature`] when the transport, or TLS for an
+/// `https://` endpoint, is not compiled in; [`PipelineError::InvalidSetting`]
+/// when a certificate or key file cannot be read or parsed;
 /// [`PipelineError::ExporterBuild`] when `opentelemetry-otlp` refuses the
-/// settings (an `https://` endpoint, a header it cannot send).
+/// settings (a header it cannot send, no root certificates on the machine).
 pub(crate) fn build(settings: &OtlpSettings) -> Result<Box<dyn ErasedExporter>, PipelineError> {
     if !settings.protocol.compiled() {
         return Err(PipelineError::MissingFeature {
@@ -162,16 +209,15 @@ pub(crate) fn build(settings: &OtlpSettings) -> Result<Box<dyn ErasedExporter>, 
         });
     }
     let url = settings.url();
-    if url.starts_with("https://") {
-        return Err(build_error(
-            settings,
-            "https:// endpoints need TLS, which trace-runtime does not compile in; \
-             send to an http:// collector or agent",
-        ));
+    if is_https(&url) && !cfg!(feature = "otlp-tls") {
+        return Err(PipelineError::MissingFeature {
+            what: format!("TLS (for the endpoint {url})"),
+            feature: "otlp-tls",
+        });
     }
     match settings.protocol {
         #[cfg(feature = "otlp-http")]
-        OtlpProtocol::HttpProtobuf => http::build(settings, url),
+        OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => http::build(settings, url),
         #[cfg(feature = "otlp-grpc")]
         OtlpProtocol::Grpc => grpc::build(settings, url),
         #[allow(unreachable_patterns)] // when both features are on
@@ -179,6 +225,16 @@ pub(crate) fn build(settings: &OtlpSettings) -> Result<Box<dyn ErasedExporter>, 
     }
 }
 
+/// Whether `url` asks for TLS.
+fn is_https(url: &str) -> bool {
+    url.get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
+#[cfg_attr(
+    not(any(feature = "otlp-http", feature = "otlp-grpc")),
+    allow(dead_code)
+)]
 fn build_error(settings: &OtlpSettings, reason: impl std::fmt::Display) -> PipelineError {
     PipelineError::ExporterBuild {
         exporter: format!("otlp ({}, {})", settings.protocol, settings.url()),
@@ -199,6 +255,8 @@ mod tests {
             }),
             headers: Vec::new(),
             timeout: Duration::from_secs(1),
+            compression: None,
+            tls: TlsFiles::default(),
         }
     }
 
@@ -225,14 +283,50 @@ mod tests {
     }
 
     #[test]
-    fn https_endpoints_are_refused_with_a_reason() {
-        let secure = settings(OtlpProtocol::HttpProtobuf, Some(("https://c", false)));
+    fn json_goes_to_the_same_path_as_protobuf() {
+        let base = settings(OtlpProtocol::HttpJson, Some(("http://c:4318", false)));
+        assert_eq!(base.url(), "http://c:4318/v1/traces");
+        assert_eq!(OtlpProtocol::HttpJson.name(), "http/json");
+        assert_eq!(OtlpProtocol::HttpJson.feature(), "otlp-http-json");
+    }
+
+    #[cfg(not(feature = "otlp-tls"))]
+    #[test]
+    fn https_endpoints_without_tls_name_the_feature() {
+        let secure = settings(OtlpProtocol::HttpProtobuf, Some(("HTTPS://c", false)));
         match build(&secure) {
-            Err(PipelineError::ExporterBuild { reason, .. }) => {
-                assert!(reason.contains("TLS"), "{reason}");
+            Err(PipelineError::MissingFeature { feature, what }) => {
+                assert!(feature == "otlp-tls" || feature == "otlp-http", "{feature}");
+                if feature == "otlp-tls" {
+                    assert!(what.contains("HTTPS://c/v1/traces"), "{what}");
+                }
             }
-            Err(PipelineError::MissingFeature { .. }) => {} // built without otlp-http
             other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[cfg(all(feature = "otlp-tls", feature = "otlp-http"))]
+    #[test]
+    fn an_https_exporter_builds_without_connecting() {
+        let exporter = build(&settings(
+            OtlpProtocol::HttpProtobuf,
+            Some(("https://127.0.0.1:9", false)),
+        ));
+        // Without root certificates on the machine, that is said instead.
+        if let Err(error) = &exporter {
+            assert!(error.to_string().contains("root certificates"), "{error}");
+        }
+    }
+
+    #[cfg(all(feature = "otlp-tls", feature = "otlp-grpc"))]
+    #[test]
+    fn an_https_grpc_exporter_builds_without_connecting() {
+        let exporter = build(&settings(
+            OtlpProtocol::Grpc,
+            Some(("https://127.0.0.1:9", false)),
+        ));
+        if let Err(error) = &exporter {
+            assert!(error.to_string().contains("root certificates"), "{error}");
         }
     }
 

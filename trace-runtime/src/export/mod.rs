@@ -7,7 +7,7 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | `otlp/` | OTLP over HTTP/protobuf (feature `otlp-http`, default) and gRPC (`otlp-grpc`) ([`OtlpProtocol`]) |
+//! | `otlp/` | OTLP over HTTP/protobuf (feature `otlp-http`, default), HTTP/JSON (`otlp-http-json`) and gRPC (`otlp-grpc`), gzip, TLS with rustls (`otlp-tls`) ([`OtlpProtocol`]) |
 //! | `console/` | [`ConsoleExporter`]: traces as trees on the terminal |
 
 pub(crate) mod console;

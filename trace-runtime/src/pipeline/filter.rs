@@ -43,6 +43,13 @@ use crate::local::gate::Directive;
 /// [`in_span`](crate::in_span)), nor to `tracing` spans bridged by the
 /// `tracing` layer (filter those with `tracing`'s own filters).
 ///
+/// What a skipped call records on "the current span" lands where its
+/// children do, on the nearest recorded ancestor: the attributes its
+/// `attrs(..)`/`args(..)` evaluate at the call, the `Err` it returns (as
+/// an `exception` event and status), and its body's
+/// [`add_attribute`](crate::add_attribute) and
+/// [`record_event`](crate::record_event).
+///
 /// ```
 /// use trace_runtime::SpanFilter;
 ///

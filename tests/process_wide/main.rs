@@ -1,7 +1,7 @@
 //! Behaviour that depends on process-wide state: the installed pipeline
-//! (its exporter, sampler, span limits and hooks, and the `PipelineStats`
-//! counters) and the panic hook, one module per concern, all in this one
-//! test binary.
+//! (its exporter, sampler, span limits, hooks and span filter, and the
+//! `PipelineStats` counters) and the panic hook, one module per concern,
+//! all in this one test binary.
 //!
 //! A process has one pipeline at a time, and while one is installed it is
 //! seen by every thread: spans recorded outside a capture reach its
@@ -20,6 +20,7 @@
 #![cfg(not(traced_off))]
 
 mod console;
+mod filter;
 mod hooks;
 mod http;
 mod limits;

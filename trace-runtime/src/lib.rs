@@ -67,7 +67,7 @@
 //! | `local/` | the calling thread: context and span stack, sync guard, instrumented future, `Err`/panic/cancel, the current-span API ([`add_attribute`], [`record_event`], [`with_span`], ...), sampling decision, [`PropagatedContext`], the outbox |
 //! | `collector/` | the collector thread: batches, the hub, the worker loop, conversion to `SpanData`, the erased exporter |
 //! | `export/` | exporters: OTLP ([`OtlpProtocol`]) and [`ConsoleExporter`] |
-//! | `pipeline/` | [`Pipeline`], [`PipelineBuilder`], [`init`], settings from code and the `OTEL_*` environment, Resource, [`SpanLimits`], [`PipelineStats`] |
+//! | `pipeline/` | [`Pipeline`], [`PipelineBuilder`], [`init`], settings from code and the `OTEL_*` environment, Resource, [`SpanLimits`], [`SpanFilter`], [`PipelineStats`] |
 //! | [`attributes`] | attribute values ([`AttributeValue`]) and the limits in force |
 //! | [`propagation`] | carriers: W3C `traceparent`/`tracestate`, baggage, [`inject`]/[`extract`] |
 //! | [`thread`], `tokio` | spawning with the current context |
@@ -117,7 +117,8 @@ pub use local::{
     set_status, with_propagated_context, with_span,
 };
 pub use pipeline::{
-    Pipeline, PipelineBuilder, PipelineStats, SpanLimits, TracesExporter, init, process_nonce,
+    Pipeline, PipelineBuilder, PipelineStats, SpanFilter, SpanLimits, TracesExporter, init,
+    process_nonce,
 };
 pub use propagation::{extract, inject, inject_context};
 pub use record::Sampler;

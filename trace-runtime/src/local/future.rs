@@ -35,7 +35,8 @@ pub struct PendingSpan(Pending);
 /// What an async call holds between its start and its end.
 #[derive(Debug)]
 enum Pending {
-    /// Nothing: no pipeline, or the thread is being torn down.
+    /// Nothing: no pipeline, the span filter leaves the callsite out, or
+    /// the thread is being torn down.
     Nothing,
     /// A span, recorded or not.
     Span(OpenSpan),
@@ -48,7 +49,10 @@ impl PendingSpan {
     /// Opens a span for `callsite` as a child of the current context.
     #[inline]
     pub fn new(callsite: &'static Callsite) -> PendingSpan {
-        if !gate::is_open() {
+        let gate = gate::read();
+        if !gate.is_open() || !gate.admits(callsite) {
+            // Filtered out: polled without a span, the body's spans attach
+            // to whatever is current when it is polled (see `gate.rs`).
             return PendingSpan(Pending::Nothing);
         }
         if sampler::global_mode().roots_never_sampled() && state::nothing_current() {
@@ -73,7 +77,8 @@ impl PendingSpan {
 
     /// Opens a span whose parent and links `options` choose.
     pub fn new_with(callsite: &'static Callsite, options: StartOptions) -> PendingSpan {
-        if !gate::is_open() {
+        let gate = gate::read();
+        if !gate.is_open() || !gate.admits(callsite) {
             return PendingSpan(Pending::Nothing);
         }
         PendingSpan::from(state::with_local(|local| options.open(local, callsite)))

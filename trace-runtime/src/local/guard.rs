@@ -31,7 +31,10 @@ impl SpanGuard {
     /// Opens a span for `callsite` as a child of the current context and makes it current.
     #[inline]
     pub fn enter(callsite: &'static Callsite) -> SpanGuard {
-        if !gate::is_open() {
+        let gate = gate::read();
+        if !gate.is_open() || !gate.admits(callsite) {
+            // Filtered out: nothing pushed, so what is current stays
+            // current and the body's spans attach to it (see `gate.rs`).
             return SpanGuard::inert();
         }
         if sampler::global_mode().roots_never_sampled() && state::nothing_current() {
@@ -53,7 +56,8 @@ impl SpanGuard {
 
     /// Opens a span whose parent and links `options` choose, and makes it current.
     pub fn enter_with(callsite: &'static Callsite, options: StartOptions) -> SpanGuard {
-        if !gate::is_open() {
+        let gate = gate::read();
+        if !gate.is_open() || !gate.admits(callsite) {
             return SpanGuard::inert();
         }
         SpanGuard::pushed(state::with_local(|local| options.push(local, callsite)))

@@ -13,6 +13,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SpanExporter;
 
 use super::env::EnvSettings;
+use super::filter::SpanFilter;
 use super::limits::SpanLimits;
 use super::traces_exporter::TracesExporter;
 use crate::collector::{ErasedExporter, Prompt};
@@ -74,6 +75,7 @@ pub struct PipelineBuilder {
     pub(super) strict: bool,
     pub(super) hooks: Vec<Arc<dyn SpanHook>>,
     pub(super) shutdown_timeout: Option<Duration>,
+    pub(super) filter: Option<SpanFilter>,
 }
 
 /// How long shutdown may take when not set in code: the OpenTelemetry
@@ -108,6 +110,7 @@ impl PipelineBuilder {
     /// | `OTEL_[SPAN_]ATTRIBUTE_COUNT_LIMIT` | [`SpanLimits::attribute_count`] | 128 |
     /// | `OTEL_[SPAN_]ATTRIBUTE_VALUE_LENGTH_LIMIT` | [`SpanLimits::attribute_value_length`], bytes | none |
     /// | `OTEL_SPAN_EVENT_COUNT_LIMIT` | [`SpanLimits::event_count`] | 128 |
+    /// | `TRACE_RUNTIME_FILTER` | [`SpanFilter`] directives: `my_crate::db=off,[health]=off` (not an `OTEL_*` variable: the specification has none) | every span recorded |
     ///
     /// Empty values count as unset. The default exporter is the console tree
     /// rather than the specification's `otlp`, so a program run by hand
@@ -442,6 +445,39 @@ impl PipelineBuilder {
     /// The shutdown timeout this builder would install: code, else 5 s.
     pub(super) fn shutdown_timeout(&self) -> Duration {
         self.shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT)
+    }
+
+    /// Skips the spans of the `#[traced]` functions that `filter` leaves
+    /// out, by module path and span name (like `TRACE_RUNTIME_FILTER`,
+    /// which this replaces); see [`SpanFilter`] for the directives.
+    ///
+    /// Takes the directives as text (`&str`, `String`: parsed leniently, an
+    /// invalid directive is reported at install like any invalid setting,
+    /// or fails a [`strict`](Self::strict) install) or a parsed
+    /// [`SpanFilter`]. A filtered-out call records nothing, and the spans
+    /// started inside it attach to the nearest recorded ancestor: the trace
+    /// stays one tree. With a filter installed, each instrumented call
+    /// costs one load more (its callsite's cached decision); without one,
+    /// nothing.
+    ///
+    /// ```
+    /// use trace_runtime::{ConsoleExporter, Pipeline, SpanFilter};
+    ///
+    /// let pipeline = Pipeline::builder()
+    ///     .with_exporter(ConsoleExporter::new())
+    ///     // The `db` module is silent, except its `migrate` span.
+    ///     .with_filter("my_crate::db=off, my_crate::db[migrate]=on")
+    ///     .install()
+    ///     .unwrap();
+    /// # drop(pipeline);
+    ///
+    /// let parsed: SpanFilter = "[health_check]=off".parse().unwrap();
+    /// let builder = Pipeline::builder().with_filter(parsed);
+    /// # drop(builder);
+    /// ```
+    pub fn with_filter(mut self, filter: impl Into<SpanFilter>) -> Self {
+        self.filter = Some(filter.into());
+        self
     }
 
     /// Registers a [`SpanHook`](crate::hooks::SpanHook): `on_start` runs as

@@ -20,6 +20,7 @@ use super::variables::*;
 
 use percent_encoding::percent_decode_str;
 
+use super::filter::SpanFilter;
 pub(crate) use super::problem::Problem;
 use super::traces_exporter::TracesExporter;
 use crate::export::otlp::{Compression, Endpoint, OtlpProtocol, PemFile, TlsFiles};
@@ -66,6 +67,8 @@ pub(crate) struct EnvSettings {
     pub(crate) attribute_value_length_limit: Option<usize>,
     /// `OTEL_SPAN_EVENT_COUNT_LIMIT`.
     pub(crate) event_count_limit: Option<usize>,
+    /// `TRACE_RUNTIME_FILTER`, its invalid directives reported.
+    pub(crate) filter: Option<SpanFilter>,
     /// Values that could not be used, in the order read.
     pub(crate) problems: Vec<Problem>,
 }
@@ -111,6 +114,7 @@ impl EnvSettings {
                 "no limit",
             ),
             event_count_limit: reader.count(OTEL_SPAN_EVENT_COUNT_LIMIT, 0, "128"),
+            filter: reader.filter(),
             problems: Vec::new(),
         };
         EnvSettings {
@@ -141,6 +145,14 @@ impl Reader<'_> {
     fn invalid(&mut self, name: &str, value: &str, reason: impl Into<String>, fallback: &str) {
         self.problems
             .push(Problem::invalid(name, value, reason, fallback));
+    }
+
+    fn filter(&mut self) -> Option<SpanFilter> {
+        let value = self.get(TRACE_RUNTIME_FILTER)?;
+        let mut filter = SpanFilter::lenient(&value);
+        self.problems
+            .extend(filter.take_problems(TRACE_RUNTIME_FILTER));
+        Some(filter)
     }
 
     fn sdk_disabled(&mut self) -> Option<bool> {

@@ -2,6 +2,7 @@
 //! else the documented default), building the exporters, starting the
 //! collector thread.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ use crate::collector::{self, BatchConfig, ErasedExporter};
 use crate::error::PipelineError;
 use crate::export::ConsoleExporter;
 use crate::export::otlp::{self, Endpoint, OtlpProtocol, OtlpSettings};
+use crate::local::gate::Directive;
 use crate::record::{Decider, Sampler};
 use crate::{hooks, local};
 
@@ -66,6 +68,7 @@ impl PipelineBuilder {
             batch,
             span_limits,
             announce,
+            filter,
             problems: _,
             otlp: _,
         } = plan;
@@ -95,6 +98,7 @@ impl PipelineBuilder {
             .spawn(move || collector::run_collector(exporters, &config, generation));
         match spawned {
             Ok(handle) => {
+                local::gate::install_filter(filter);
                 local::gate::open();
                 if announce {
                     announce_once(&resource, &destination);
@@ -129,6 +133,14 @@ impl PipelineBuilder {
         let mut problems = env.problems.clone();
 
         let disabled = self.disabled.or(env.sdk_disabled).unwrap_or(false);
+        let filter = match self.filter {
+            Some(mut code) => {
+                problems.extend(code.take_problems("PipelineBuilder::with_filter"));
+                Some(code)
+            }
+            None => env.filter.clone(),
+        };
+        let filter = filter.and_then(|filter| filter.installable());
         let sampler = self.sampler.or(env.sampler.clone()).unwrap_or_default();
 
         let defaults = BatchConfig::default();
@@ -274,6 +286,7 @@ impl PipelineBuilder {
             batch,
             span_limits,
             announce,
+            filter,
             problems,
             otlp,
         }
@@ -294,6 +307,8 @@ struct Plan {
     batch: BatchConfig,
     span_limits: SpanLimits,
     announce: bool,
+    /// The span filter's directives; `None`: every span recorded.
+    filter: Option<Arc<[Directive]>>,
     problems: Vec<Problem>,
     /// The OTLP settings resolved (used only when OTLP is chosen).
     #[cfg_attr(not(test), allow(dead_code))]

@@ -45,7 +45,8 @@
 //! | `builder.rs` | [`PipelineBuilder`]: settings given in code |
 //! | `install.rs` | resolving settings, building exporters, starting the collector |
 //! | `env.rs` | the `OTEL_*` environment read into settings, with problems reported |
-//! | `variables.rs` | the names of the `OTEL_*` variables read |
+//! | `variables.rs` | the names of the `OTEL_*` variables read (and `TRACE_RUNTIME_FILTER`) |
+//! | `filter.rs` | [`SpanFilter`]: its directives parsed, for the gate to install |
 //! | `traces_exporter.rs` | [`TracesExporter`]: the exporters `OTEL_TRACES_EXPORTER` names |
 //! | `resource.rs` | the Resource: `service.name`, [`process_nonce`] as `service.instance.id`, host, pid |
 //! | `limits.rs` | [`SpanLimits`], handed to the recording path at install |
@@ -53,6 +54,7 @@
 
 mod builder;
 mod env;
+mod filter;
 mod install;
 mod limits;
 mod problem;
@@ -67,6 +69,7 @@ use std::time::{Duration, Instant};
 use opentelemetry_sdk::Resource;
 
 pub use builder::PipelineBuilder;
+pub use filter::SpanFilter;
 pub use limits::SpanLimits;
 pub use resource::process_nonce;
 pub use stats::PipelineStats;
@@ -250,6 +253,7 @@ impl Drop for Pipeline {
         }
         limits::install(SpanLimits::default());
         crate::hooks::install(Vec::new());
+        local::gate::install_filter(None);
         let stats = PipelineStats::read();
         if stats.dropped > 0 {
             eprintln!("trace-runtime: shut down; {stats}");

@@ -1,6 +1,7 @@
 //! The names of the `OTEL_*` environment variables the pipeline reads, as
 //! the OpenTelemetry specification defines them: one definition each, used
 //! by the reader (`env.rs`) and in the messages that name a variable.
+//! One is this crate's own: [`TRACE_RUNTIME_FILTER`].
 
 /// `OTEL_ATTRIBUTE_COUNT_LIMIT`: Attributes a span keeps.
 pub(crate) const OTEL_ATTRIBUTE_COUNT_LIMIT: &str = "OTEL_ATTRIBUTE_COUNT_LIMIT";
@@ -100,3 +101,6 @@ pub(crate) const OTEL_TRACES_SAMPLER: &str = "OTEL_TRACES_SAMPLER";
 
 /// `OTEL_TRACES_SAMPLER_ARG`: The ratio of the ratio samplers.
 pub(crate) const OTEL_TRACES_SAMPLER_ARG: &str = "OTEL_TRACES_SAMPLER_ARG";
+
+/// `TRACE_RUNTIME_FILTER`: The span filter's directives (`my_crate::db=off,...`, see `filter.rs`).
+pub(crate) const TRACE_RUNTIME_FILTER: &str = "TRACE_RUNTIME_FILTER";

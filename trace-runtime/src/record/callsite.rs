@@ -35,9 +35,19 @@
 //! change between compiler versions. If what comes back does not end in
 //! `::__traced_here`, the compile-time `function` (module path and name)
 //! is recorded instead.
+//!
+//! # The span filter's decision
+//!
+//! When a span filter is installed (see `local/gate.rs`), whether the
+//! callsite's spans are recorded is decided once per filter and cached in
+//! the callsite, with the filter's generation: `generation << 1 | recorded`
+//! in one atomic, zero before the first decision. A call under the same
+//! filter reads it with one relaxed load; under another filter, the
+//! generation differs and the decision is taken again.
 
 use std::mem::ManuallyDrop;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use opentelemetry::trace::SpanKind;
 
@@ -57,6 +67,9 @@ pub struct Callsite {
     /// dropped (a `Callsite` lives in a `static`); `ManuallyDrop` keeps the
     /// builders `const`, which cannot run `OnceLock`'s destructor.
     resolved: ManuallyDrop<OnceLock<&'static str>>,
+    /// The span filter's decision, `generation << 1 | recorded` (zero:
+    /// none taken yet; see the module docs).
+    filter_decision: AtomicU64,
 }
 
 /// An attribute whose value is a literal: `#[traced(attrs(db.system = "postgres"))]`.
@@ -116,6 +129,7 @@ impl Callsite {
             attributes: &[],
             qualified: None,
             resolved: ManuallyDrop::new(OnceLock::new()),
+            filter_decision: AtomicU64::new(0),
         }
     }
 
@@ -145,6 +159,22 @@ impl Callsite {
                 .resolved
                 .get_or_init(|| qualified_name(here()).unwrap_or(self.function)),
         }
+    }
+}
+
+impl Callsite {
+    /// Whether the span filter of `generation` (never zero) records this
+    /// callsite, if that was decided already.
+    #[inline]
+    pub(crate) fn filter_decision(&self, generation: u32) -> Option<bool> {
+        let cached = self.filter_decision.load(Ordering::Relaxed);
+        (cached >> 1 == u64::from(generation)).then_some(cached & 1 == 1)
+    }
+
+    /// Caches the decision of the span filter of `generation`.
+    pub(crate) fn cache_filter_decision(&self, generation: u32, recorded: bool) {
+        let cached = u64::from(generation) << 1 | u64::from(recorded);
+        self.filter_decision.store(cached, Ordering::Relaxed);
     }
 }
 
@@ -224,5 +254,19 @@ mod tests {
         assert_eq!(first, "<app::Store as app::Repo>::get");
         assert!(std::ptr::eq(first, QUALIFIED.function_name()));
         assert_eq!(FALLBACK.function_name(), "app::get");
+    }
+
+    #[test]
+    fn a_filter_decision_is_cached_for_its_generation_only() {
+        static SITE: Callsite = Callsite::new("get", SpanKind::Internal, "app::get", "", 0);
+        assert_eq!(SITE.filter_decision(1), None);
+        SITE.cache_filter_decision(1, false);
+        assert_eq!(SITE.filter_decision(1), Some(false));
+        assert_eq!(SITE.filter_decision(2), None);
+        SITE.cache_filter_decision(2, true);
+        assert_eq!(SITE.filter_decision(2), Some(true));
+        assert_eq!(SITE.filter_decision(1), None);
+        SITE.cache_filter_decision(u32::MAX, false);
+        assert_eq!(SITE.filter_decision(u32::MAX), Some(false));
     }
 }

@@ -10,7 +10,7 @@
 //! | file | owns |
 //! |---|---|
 //! | `state.rs` | the per-thread state: current context, span stack, record buffer |
-//! | `gate.rs` | whether anything records at all (one load while nothing is installed) |
+//! | `gate.rs` | whether anything records at all (one load while nothing is installed), and the span filter by callsite |
 //! | `sampler.rs` | the process-wide sampling rule, as the hot path reads it |
 //! | `start.rs` | starting a span: the sampling decision, the record, where it lives |
 //! | `start_options.rs` | [`StartOptions`]: explicit parent, `root`, links |

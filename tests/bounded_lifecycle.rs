@@ -1,4 +1,4 @@
-//! A long-running consumer stays bounded: 30,000 messages give 30,000
+//! A long-running consumer stays bounded: 60,000 messages give 60,000
 //! separate traces, none deeper than the handler's own nesting, each with
 //! the component's identity and a link to its producer; the runtime's memory
 //! does not grow with the number of messages and no span stays open after it.
@@ -133,7 +133,7 @@ fn run(messages: usize) {
 
 /// Messages run before memory is measured, and in all.
 const WARM_UP: usize = 1_000;
-const MESSAGES: usize = 30_000;
+const MESSAGES: usize = 60_000;
 
 #[test]
 fn every_message_makes_one_bounded_trace_and_memory_does_not_grow_with_messages() {
@@ -190,13 +190,14 @@ fn every_message_makes_one_bounded_trace_and_memory_does_not_grow_with_messages(
         "live bytes after {WARM_UP} messages: {warm}; after {MESSAGES}: {after}; growth: {growth}"
     );
     // Not exactly flat: if the collector falls behind during the loop (a
-    // loaded machine), more span-detail boxes are in flight at once, and
-    // the recycling pools keep them afterwards, up to their fixed bound
-    // (2,048 boxes in the hub and 128 per thread, at most about 1.5 MB
-    // here). What must not happen is growth with the number of messages:
-    // 100 bytes kept per message would be 2.9 MB over this loop.
+    // loaded machine), more span-detail boxes and batch buffers are in
+    // flight at once, and the recycling pools keep them afterwards, up to
+    // their fixed bounds (2,048 boxes in the hub and 128 per thread, about
+    // 1.5 MB here, and 64 spare batch buffers, up to about 1.5 MB more).
+    // What must not happen is growth with the number of messages: 100
+    // bytes kept per message would be 5.9 MB over this loop.
     assert!(
-        growth < 2 * 1024 * 1024,
+        growth < 4 * 1024 * 1024,
         "runtime memory grew by {growth} bytes over {} messages",
         MESSAGES - WARM_UP
     );

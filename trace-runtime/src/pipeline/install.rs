@@ -47,6 +47,11 @@ impl PipelineBuilder {
     /// [`PipelineError::InvalidSetting`], [`PipelineError::MissingFeature`]
     /// and [`PipelineError::ExporterBuild`] found.
     pub fn install(mut self) -> Result<Pipeline, PipelineError> {
+        #[cfg(all(
+            feature = "otlp-tls",
+            any(feature = "otlp-http", feature = "otlp-grpc")
+        ))]
+        crate::export::otlp::tls::install_default_crypto_provider();
         let hooks = std::mem::take(&mut self.hooks);
         let strict = self.strict;
         let shutdown_timeout = self.shutdown_timeout();

@@ -35,7 +35,7 @@ mod http;
     feature = "otlp-tls",
     any(feature = "otlp-http", feature = "otlp-grpc")
 ))]
-mod tls;
+pub(crate) mod tls;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -17,6 +17,20 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use super::{OtlpSettings, PemFile, build_error};
 use crate::error::PipelineError;
 
+/// Makes `ring` the process's default rustls crypto provider, unless the
+/// application installed one first.
+///
+/// With `otlp-tls`, reqwest is compiled without a provider of its own (the
+/// runtime hands its clients `ring` explicitly), and cargo unifies that
+/// feature for every reqwest client in the build: a client the
+/// application builds without a provider would panic. Installing a
+/// default when the pipeline is installed keeps those working; a client
+/// built before `init()` still needs the application's own provider.
+pub(crate) fn install_default_crypto_provider() {
+    // An error only means a provider is installed already, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// The PEM contents of the TLS files, checked to parse.
 pub(super) struct TlsMaterial {
     /// `None`: the platform's roots.

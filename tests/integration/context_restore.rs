@@ -13,6 +13,7 @@ use std::task::{Context, Poll, Waker};
 use trace_runtime::otel::trace::SpanId;
 use trace_runtime::testing::capture;
 use trace_runtime::{PropagatedContext, current_span_id, propagate_context, traced};
+use trace_tests::YieldOnce;
 
 #[traced]
 fn sibling() {}
@@ -85,20 +86,6 @@ fn no_span_is_current_after_a_span_parented_by_the_otel_api_ends() {
     });
     assert_eq!(spans.named("sibling").parent_span_id, otel_parent.span_id());
     assert_eq!(after, None, "the OTel span is not a trace-runtime span");
-}
-
-/// Pending on its first poll, ready on the next.
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        if std::mem::replace(&mut self.0, true) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    }
 }
 
 #[traced]

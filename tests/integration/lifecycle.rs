@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use trace_runtime::otel::trace::{SpanId, SpanKind, Status};
 use trace_runtime::testing::{capture, capture_future, capture_sampled};
 use trace_runtime::{Sampler, traced};
+use trace_tests::YieldOnce;
 use trace_tests::{attr, text};
 
 #[traced]
@@ -259,24 +260,6 @@ fn async_calls_nest_like_sync_calls() {
         assert_eq!(grandchildren[0].name, "leaf");
     }
     assert_eq!(spans.trace_ids().len(), 1);
-}
-
-/// A future that is pending on its first poll, then ready.
-struct YieldOnce(bool);
-impl std::future::Future for YieldOnce {
-    type Output = ();
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<()> {
-        if self.0 {
-            std::task::Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            std::task::Poll::Pending
-        }
-    }
 }
 
 #[traced]

@@ -17,6 +17,7 @@ use trace_runtime::otel::trace::{SpanKind, Status};
 use trace_runtime::otel_sdk::trace::SpanData;
 use trace_runtime::testing::{Spans, capture, capture_future, capture_sampled};
 use trace_runtime::{Sampler, TracingLayer, WithTraceIds, traced};
+use trace_tests::YieldOnce;
 use trace_tests::{attr, event_attr, text};
 use tracing::instrument::WithSubscriber as _;
 use tracing::{Dispatch, Instrument as _};
@@ -531,21 +532,6 @@ async fn an_instrumented_future_keeps_its_span_across_awaits_and_threads() {
     assert_eq!(job.events.len(), 4);
     assert_eq!(text(attr(job, "steps")), "4");
     assert_eq!(trace_runtime::testing::open_spans(), 0);
-}
-
-/// Pending once, then ready: an `.await` that gives the thread back.
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
-        if std::mem::replace(&mut self.0, true) {
-            Poll::Ready(())
-        } else {
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
 }
 
 /// Polls `future` once on a new thread under `dispatch`, and hands it back.

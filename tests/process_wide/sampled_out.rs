@@ -10,6 +10,7 @@ use trace_runtime::{
 };
 
 use super::serial;
+use trace_tests::YieldOnce;
 
 /// Runs `f` with a pipeline whose sampler records no new roots, then puts
 /// the default sampler back for the other tests. Returns what was exported.
@@ -119,25 +120,6 @@ async fn across_an_await() -> Seen {
     let before = current_trace_id();
     YieldOnce(false).await;
     (before, current_trace_id())
-}
-
-/// Returns `Pending` once, so the traced future is polled twice.
-struct YieldOnce(bool);
-
-impl std::future::Future for YieldOnce {
-    type Output = ();
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<()> {
-        if self.0 {
-            std::task::Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            std::task::Poll::Pending
-        }
-    }
 }
 
 #[test]

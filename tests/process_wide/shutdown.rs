@@ -10,11 +10,8 @@
 //! ([`serial`]), and releases its stuck exporter before it ends, so that no
 //! thread it left behind outlives it for long.
 
-use std::io::ErrorKind;
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use trace_runtime::otel_sdk::error::OTelSdkResult;
@@ -23,6 +20,7 @@ use trace_runtime::testing::InMemoryExporter;
 use trace_runtime::{Pipeline, PipelineStats, traced};
 
 use crate::serial;
+use trace_tests::SilentCollector;
 
 /// Slack on top of a deadline before a test calls the wait too long.
 const SLACK: Duration = Duration::from_secs(2);
@@ -199,53 +197,10 @@ fn a_new_pipeline_installs_and_exports_after_an_abandoned_one() {
     assert_eq!(after.failed_exports, abandoned.failed_exports);
 }
 
-/// A TCP listener that accepts connections and never answers, until dropped.
-struct Silent {
-    url: String,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Silent {
-    fn start() -> Silent {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            let mut held: Vec<TcpStream> = Vec::new();
-            while !stopped.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => held.push(stream),
-                    Err(error) if error.kind() == ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(10));
-                    }
-                    Err(error) => panic!("accept: {error}"),
-                }
-            }
-        });
-        Silent {
-            url,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Silent {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join(); // closes the connections it held
-        }
-    }
-}
-
 #[test]
 fn a_collector_that_never_answers_does_not_hold_shutdown_past_the_deadline() {
     let _serial = serial();
-    let silent = Silent::start();
+    let silent = SilentCollector::start();
     let before = PipelineStats::read();
     let pipeline = Pipeline::builder()
         .with_otlp_endpoint(silent.url.clone())

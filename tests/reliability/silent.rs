@@ -14,16 +14,13 @@
 //! [`SHUTDOWN_TIMEOUT`], counting what it did not export as dropped and
 //! leaving the collector thread to finish its last export alone.
 
-use std::io::ErrorKind;
-use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use trace_runtime::{Pipeline, PipelineStats, traced};
 
 use crate::load::Load;
 use crate::serial;
+use trace_tests::SilentCollector;
 
 /// How long the producers run.
 const PRODUCE: Duration = Duration::from_secs(3);
@@ -40,62 +37,10 @@ fn request() {
     step();
 }
 
-/// A TCP listener that accepts connections and never answers, until dropped.
-struct Silent {
-    url: String,
-    accepted: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Silent {
-    fn start() -> Silent {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let stop = Arc::new(AtomicBool::new(false));
-        let accepted = Arc::new(AtomicU64::new(0));
-        let thread = {
-            let stop = Arc::clone(&stop);
-            let accepted = Arc::clone(&accepted);
-            std::thread::spawn(move || {
-                let mut held: Vec<TcpStream> = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            accepted.fetch_add(1, Ordering::Relaxed);
-                            held.push(stream);
-                        }
-                        Err(error) if error.kind() == ErrorKind::WouldBlock => {
-                            std::thread::sleep(Duration::from_millis(10));
-                        }
-                        Err(error) => panic!("accept: {error}"),
-                    }
-                }
-            })
-        };
-        Silent {
-            url,
-            accepted,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Silent {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join(); // closes the connections it held
-        }
-    }
-}
-
 #[test]
 fn a_collector_that_never_answers_holds_no_caller_and_every_span_is_counted() {
     let _serial = serial();
-    let silent = Silent::start();
+    let silent = SilentCollector::start();
     let before = PipelineStats::read();
     let pipeline = Pipeline::builder()
         .with_otlp_endpoint(silent.url.clone())
@@ -116,7 +61,7 @@ fn a_collector_that_never_answers_holds_no_caller_and_every_span_is_counted() {
     drop(pipeline);
     let shutdown = start.elapsed();
     let after = PipelineStats::read();
-    let accepted = silent.accepted.load(Ordering::Relaxed);
+    let accepted = silent.accepted();
     drop(silent);
 
     let ended = after.ended - before.ended;

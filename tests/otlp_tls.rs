@@ -35,7 +35,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
 };
-use trace_runtime::{Pipeline, PipelineStats, traced};
+use trace_runtime::{OtlpCompression, Pipeline, PipelineBuilder, PipelineStats, traced};
 
 /// The pipeline is process-wide: the tests take turns.
 static PIPELINE: Mutex<()> = Mutex::new(());
@@ -306,6 +306,14 @@ struct Exported {
 /// Installs the pipeline with these `OTEL_*` settings (read as the
 /// environment would be), makes one trace of two spans, and shuts down.
 fn export_one_trace(vars: &[(&str, String)]) -> Exported {
+    export_one_trace_configured(vars, |builder| builder)
+}
+
+/// [`export_one_trace`], with settings made in code by `configure` too.
+fn export_one_trace_configured(
+    vars: &[(&str, String)],
+    configure: impl FnOnce(PipelineBuilder) -> PipelineBuilder,
+) -> Exported {
     let _turn = PIPELINE
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -313,10 +321,11 @@ fn export_one_trace(vars: &[(&str, String)]) -> Exported {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
         .collect();
-    let pipeline = Pipeline::builder()
+    let builder = Pipeline::builder()
         .from_env_with(move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
         .with_scheduled_delay(Duration::from_secs(3600))
-        .strict()
+        .strict();
+    let pipeline = configure(builder)
         .install()
         .unwrap_or_else(|error| panic!("the pipeline installs: {error}"));
     let start = PipelineStats::read();
@@ -573,4 +582,61 @@ fn http_to_a_server_of_another_ca_fails_promptly_and_counts_the_loss() {
 #[test]
 fn grpc_to_a_server_of_another_ca_fails_promptly_and_counts_the_loss() {
     wrong_ca("wrong-ca-grpc", "grpc");
+}
+
+/// The TLS and compression settings made in code win over the
+/// environment's: here the environment trusts the wrong CA, sends no client
+/// certificate and asks for no compression, and the code fixes all three.
+fn settings_in_code_win(test: &str, protocol: &str) {
+    let Some(setup) = Setup::start(test) else {
+        return;
+    };
+    let vars = [
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            match protocol {
+                "grpc" => setup.url(setup.nginx.mtls_port),
+                _ => format!("{}/v1/traces", setup.url(setup.nginx.mtls_port)),
+            },
+        ),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol.to_owned()),
+        (
+            "OTEL_EXPORTER_OTLP_CERTIFICATE",
+            setup.certs.other_ca.display().to_string(),
+        ),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "none".to_owned()),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "5000".to_owned()),
+        ("OTEL_SERVICE_NAME", test.to_owned()),
+    ];
+    let exported = export_one_trace_configured(&vars, |builder| {
+        builder
+            .with_otlp_certificate(&setup.certs.ca)
+            .with_otlp_client_certificate(&setup.certs.client_cert, &setup.certs.client_key)
+            .with_otlp_compression(OtlpCompression::Gzip)
+    });
+    assert_eq!(
+        (exported.exported, exported.dropped, exported.failed_exports),
+        (2, 0, 0),
+        "{exported:?}\nnginx:\n{}",
+        setup.nginx.error_log()
+    );
+    let spans = setup
+        .collector
+        .wait_for(Duration::from_secs(20), |spans| spans.len() >= 2);
+    let wire = Wire {
+        grpc: protocol == "grpc",
+        json: false,
+        gzip: true,
+    };
+    assert_received(&setup, &spans, test, wire);
+}
+
+#[test]
+fn http_tls_and_gzip_set_in_code_win_over_the_environment() {
+    settings_in_code_win("code-http", "http/protobuf");
+}
+
+#[test]
+fn grpc_tls_and_gzip_set_in_code_win_over_the_environment() {
+    settings_in_code_win("code-grpc", "grpc");
 }

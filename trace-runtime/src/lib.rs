@@ -66,7 +66,7 @@
 //! | `record/` | what a span is on the calling thread: record, ids, clock, callsite, inline attributes, details, scope |
 //! | `local/` | the calling thread: context and span stack, sync guard, instrumented future, `Err`/panic/cancel, the current-span API ([`add_attribute`], [`record_event`], [`with_span`], ...), sampling decision, [`PropagatedContext`], the outbox |
 //! | `collector/` | the collector thread: batches, the hub, the worker loop, conversion to `SpanData`, the erased exporter |
-//! | `export/` | exporters: OTLP ([`OtlpProtocol`]) and [`ConsoleExporter`] |
+//! | `export/` | exporters: OTLP ([`OtlpProtocol`], [`OtlpCompression`]) and [`ConsoleExporter`] |
 //! | `pipeline/` | [`Pipeline`], [`PipelineBuilder`], [`init`], settings from code and the `OTEL_*` environment, Resource, [`SpanLimits`], [`SpanFilter`], [`PipelineStats`] |
 //! | [`attributes`] | attribute values ([`AttributeValue`]) and the limits in force |
 //! | [`propagation`] | carriers: W3C `traceparent`/`tracestate`, baggage, [`inject`]/[`extract`] |
@@ -109,7 +109,7 @@ pub use trace_macros::traced;
 
 pub use attributes::AttributeValue;
 pub use error::PipelineError;
-pub use export::{ConsoleExporter, OtlpProtocol};
+pub use export::{ConsoleExporter, OtlpCompression, OtlpProtocol};
 pub use identity::{current_identity, with_identity, with_identity_replaced};
 pub use local::{
     CANCELLED_ATTRIBUTE, PropagatedContext, add_attribute, add_attributes, current_otel_context,

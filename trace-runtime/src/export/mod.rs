@@ -7,11 +7,11 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | `otlp/` | OTLP over HTTP/protobuf (feature `otlp-http`, default), HTTP/JSON (`otlp-http-json`) and gRPC (`otlp-grpc`), gzip, TLS with rustls (`otlp-tls`) ([`OtlpProtocol`]) |
+//! | `otlp/` | OTLP over HTTP/protobuf (feature `otlp-http`, default), HTTP/JSON (`otlp-http-json`) and gRPC (`otlp-grpc`), gzip, TLS with rustls (`otlp-tls`) ([`OtlpProtocol`], [`OtlpCompression`]) |
 //! | `console/` | [`ConsoleExporter`]: traces as trees on the terminal |
 
 pub(crate) mod console;
 pub(crate) mod otlp;
 
 pub use console::ConsoleExporter;
-pub use otlp::OtlpProtocol;
+pub use otlp::{OtlpCompression, OtlpProtocol};

@@ -5,6 +5,7 @@
 //! `install.rs` resolves them.
 
 use std::any::TypeId;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use super::filter::SpanFilter;
 use super::limits::SpanLimits;
 use super::traces_exporter::TracesExporter;
 use crate::collector::{ErasedExporter, Prompt};
-use crate::export::{ConsoleExporter, OtlpProtocol};
+use crate::export::{ConsoleExporter, OtlpCompression, OtlpProtocol};
 use crate::hooks::SpanHook;
 use crate::record::Sampler;
 
@@ -37,6 +38,10 @@ pub(super) struct OtlpOverrides {
     pub(super) protocol: Option<OtlpProtocol>,
     pub(super) headers: Option<Vec<(String, String)>>,
     pub(super) timeout: Option<Duration>,
+    pub(super) compression: Option<OtlpCompression>,
+    pub(super) certificate: Option<PathBuf>,
+    /// The client's certificate chain and its key.
+    pub(super) client_certificate: Option<(PathBuf, PathBuf)>,
 }
 
 /// Configures the process-wide span pipeline.
@@ -287,6 +292,59 @@ impl PipelineBuilder {
     /// ```
     pub fn with_otlp_timeout(mut self, timeout: Duration) -> Self {
         self.otlp.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets how OTLP request bodies are compressed (like
+    /// `OTEL_EXPORTER_OTLP_COMPRESSION`; default none), on either transport.
+    ///
+    /// ```
+    /// use trace_runtime::{OtlpCompression, Pipeline};
+    /// let builder = Pipeline::builder().with_otlp_compression(OtlpCompression::Gzip);
+    /// # drop(builder);
+    /// ```
+    pub fn with_otlp_compression(mut self, compression: OtlpCompression) -> Self {
+        self.otlp.compression = Some(compression);
+        self
+    }
+
+    /// Trusts the CA certificates in the PEM file at `path` for an
+    /// `https://` OTLP endpoint, instead of the platform's roots (like
+    /// `OTEL_EXPORTER_OTLP_CERTIFICATE`). Needs the cargo feature
+    /// `otlp-tls`; the file is read when the pipeline is installed, and
+    /// a file that cannot be read or holds no certificate is an
+    /// [`InvalidSetting`](crate::PipelineError::InvalidSetting) error then.
+    ///
+    /// ```
+    /// let builder = trace_runtime::Pipeline::builder()
+    ///     .with_otlp_endpoint("https://otlp.example.com:4318")
+    ///     .with_otlp_certificate("/etc/ssl/otlp-ca.pem");
+    /// # drop(builder);
+    /// ```
+    pub fn with_otlp_certificate(mut self, path: impl Into<PathBuf>) -> Self {
+        self.otlp.certificate = Some(path.into());
+        self
+    }
+
+    /// Presents the certificate chain in the PEM file `certificate`, with
+    /// the private key in the PEM file `key`, to an `https://` OTLP
+    /// endpoint that asks for one: mutual TLS (like
+    /// `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and `_CLIENT_KEY`, which these
+    /// replace together). Needs the cargo feature `otlp-tls`; the files are
+    /// read when the pipeline is installed.
+    ///
+    /// ```
+    /// let builder = trace_runtime::Pipeline::builder()
+    ///     .with_otlp_endpoint("https://otlp.internal:4317")
+    ///     .with_otlp_client_certificate("/etc/otlp/client.pem", "/etc/otlp/client.key");
+    /// # drop(builder);
+    /// ```
+    pub fn with_otlp_client_certificate(
+        mut self,
+        certificate: impl Into<PathBuf>,
+        key: impl Into<PathBuf>,
+    ) -> Self {
+        self.otlp.client_certificate = Some((certificate.into(), key.into()));
         self
     }
 

@@ -23,7 +23,7 @@ use percent_encoding::percent_decode_str;
 use super::filter::SpanFilter;
 pub(crate) use super::problem::Problem;
 use super::traces_exporter::TracesExporter;
-use crate::export::otlp::{Compression, Endpoint, OtlpProtocol, PemFile, TlsFiles};
+use crate::export::otlp::{Endpoint, OtlpCompression, OtlpProtocol, PemFile, TlsFiles};
 use crate::record::Sampler;
 
 /// Everything the `OTEL_*` environment says; `None` where it says nothing usable.
@@ -46,8 +46,8 @@ pub(crate) struct EnvSettings {
     /// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, else `OTEL_EXPORTER_OTLP_TIMEOUT`.
     pub(crate) otlp_timeout: Option<Duration>,
     /// `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION`, else
-    /// `OTEL_EXPORTER_OTLP_COMPRESSION`: `Some(None)` for `none`.
-    pub(crate) otlp_compression: Option<Option<Compression>>,
+    /// `OTEL_EXPORTER_OTLP_COMPRESSION`.
+    pub(crate) otlp_compression: Option<OtlpCompression>,
     /// `OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE`, `..._CLIENT_CERTIFICATE`
     /// and `..._CLIENT_KEY`, each the `_TRACES_` form if set.
     pub(crate) otlp_tls: TlsFiles,
@@ -278,15 +278,15 @@ impl Reader<'_> {
         None
     }
 
-    fn otlp_compression(&mut self) -> Option<Option<Compression>> {
+    fn otlp_compression(&mut self) -> Option<OtlpCompression> {
         for name in [
             OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
             OTEL_EXPORTER_OTLP_COMPRESSION,
         ] {
             if let Some(value) = self.get(name) {
                 match value.to_ascii_lowercase().as_str() {
-                    "gzip" => return Some(Some(Compression::Gzip)),
-                    "none" => return Some(None),
+                    "gzip" => return Some(OtlpCompression::Gzip),
+                    "none" => return Some(OtlpCompression::None),
                     _ => self.invalid(
                         name,
                         &value,
@@ -709,7 +709,7 @@ mod tests {
     fn compression_is_gzip_or_none_and_the_traces_form_wins() {
         assert_eq!(
             read(&[("OTEL_EXPORTER_OTLP_COMPRESSION", " GZIP ")]).otlp_compression,
-            Some(Some(Compression::Gzip))
+            Some(OtlpCompression::Gzip)
         );
         assert_eq!(
             read(&[
@@ -717,13 +717,13 @@ mod tests {
                 ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "none"),
             ])
             .otlp_compression,
-            Some(None)
+            Some(OtlpCompression::None)
         );
         let settings = read(&[
             ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "zstd"),
             ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
         ]);
-        assert_eq!(settings.otlp_compression, Some(Some(Compression::Gzip)));
+        assert_eq!(settings.otlp_compression, Some(OtlpCompression::Gzip));
         assert_eq!(
             invalid_variables(&settings),
             ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"]

@@ -18,7 +18,7 @@ use super::{Collector, Pipeline, variables};
 use crate::collector::{self, BatchConfig, ErasedExporter};
 use crate::error::PipelineError;
 use crate::export::ConsoleExporter;
-use crate::export::otlp::{self, Endpoint, OtlpProtocol, OtlpSettings};
+use crate::export::otlp::{self, Endpoint, OtlpProtocol, OtlpSettings, PemFile, TlsFiles};
 use crate::local::gate::Directive;
 use crate::record::{Decider, Sampler};
 use crate::{hooks, local};
@@ -229,8 +229,16 @@ impl PipelineBuilder {
                 .or(env.otlp_timeout)
                 .unwrap_or(DEFAULT_OTLP_TIMEOUT)
                 .min(batch.export_timeout),
-            compression: env.otlp_compression.flatten(),
-            tls: env.otlp_tls.clone(),
+            compression: self
+                .otlp
+                .compression
+                .or(env.otlp_compression)
+                .unwrap_or_default(),
+            tls: tls_files(
+                self.otlp.certificate,
+                self.otlp.client_certificate,
+                &env.otlp_tls,
+            ),
             endpoint,
         };
 
@@ -354,6 +362,27 @@ fn announce_once(resource: &Resource, destination: &str) {
     );
 }
 
+/// The TLS files: each one given in code wins over the environment's
+/// (the client certificate and its key as one).
+fn tls_files(
+    certificate: Option<std::path::PathBuf>,
+    client: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    env: &TlsFiles,
+) -> TlsFiles {
+    let from_code = |path, variable| PemFile { path, variable };
+    TlsFiles {
+        certificate: certificate
+            .map(|path| from_code(path, "PipelineBuilder::with_otlp_certificate"))
+            .or_else(|| env.certificate.clone()),
+        client: client
+            .map(|(certificate, key)| {
+                let variable = "PipelineBuilder::with_otlp_client_certificate";
+                (from_code(certificate, variable), from_code(key, variable))
+            })
+            .or_else(|| env.client.clone()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,6 +403,42 @@ mod tests {
                 other => other.to_string(),
             })
             .collect()
+    }
+
+    #[test]
+    fn tls_files_given_in_code_win_each_over_the_environment() {
+        let file = |path: &str, variable| PemFile {
+            path: path.into(),
+            variable,
+        };
+        let env = TlsFiles {
+            certificate: Some(file("/env/ca.pem", "OTEL_EXPORTER_OTLP_CERTIFICATE")),
+            client: Some((
+                file("/env/client.pem", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"),
+                file("/env/client.key", "OTEL_EXPORTER_OTLP_CLIENT_KEY"),
+            )),
+        };
+        assert_eq!(tls_files(None, None, &env), env);
+        let code_ca = tls_files(Some("/code/ca.pem".into()), None, &env);
+        assert_eq!(
+            code_ca.certificate,
+            Some(file(
+                "/code/ca.pem",
+                "PipelineBuilder::with_otlp_certificate"
+            ))
+        );
+        assert_eq!(code_ca.client, env.client);
+        let code_client = tls_files(
+            None,
+            Some(("/code/c.pem".into(), "/code/c.key".into())),
+            &TlsFiles::default(),
+        );
+        let variable = "PipelineBuilder::with_otlp_client_certificate";
+        assert_eq!(code_client.certificate, None);
+        assert_eq!(
+            code_client.client,
+            Some((file("/code/c.pem", variable), file("/code/c.key", variable)))
+        );
     }
 
     #[test]

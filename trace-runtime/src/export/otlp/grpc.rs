@@ -9,7 +9,7 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 
-use super::{Compression, OtlpSettings, build_error};
+use super::{OtlpCompression, OtlpSettings, build_error};
 use crate::collector::ErasedExporter;
 use crate::error::PipelineError;
 
@@ -38,7 +38,7 @@ pub(super) fn build(
             .with_endpoint(url.clone())
             .with_timeout(settings.timeout)
             .with_metadata(metadata);
-        if let Some(Compression::Gzip) = settings.compression {
+        if settings.compression == OtlpCompression::Gzip {
             builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
         }
         #[cfg(feature = "otlp-tls")]

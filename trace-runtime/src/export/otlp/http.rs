@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use opentelemetry_otlp::{Protocol, WithExportConfig as _, WithHttpConfig as _};
 
-use super::{Compression, OtlpSettings, build_error};
+use super::{OtlpCompression, OtlpSettings, build_error};
 use crate::collector::ErasedExporter;
 use crate::error::PipelineError;
 
@@ -30,7 +30,7 @@ pub(super) fn build(
         .with_endpoint(url)
         .with_timeout(settings.timeout)
         .with_headers(settings.headers.iter().cloned().collect());
-    if let Some(Compression::Gzip) = settings.compression {
+    if settings.compression == OtlpCompression::Gzip {
         builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
     }
     let exporter = builder

@@ -134,10 +134,23 @@ pub(crate) struct Endpoint {
     pub(crate) per_signal: bool,
 }
 
-/// Request body compression: the values of `OTEL_EXPORTER_OTLP_COMPRESSION`
-/// but `none`, which is no compression.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Compression {
+/// How OTLP request bodies are compressed: the values of
+/// `OTEL_EXPORTER_OTLP_COMPRESSION`. Both transports support each.
+///
+/// ```
+/// use trace_runtime::{OtlpCompression, Pipeline};
+///
+/// let builder = Pipeline::builder()
+///     .with_otlp_endpoint("http://localhost:4318")
+///     .with_otlp_compression(OtlpCompression::Gzip);
+/// # drop(builder);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OtlpCompression {
+    /// `none`: bodies are sent as they are (the default).
+    #[default]
+    None,
     /// `gzip`.
     Gzip,
 }
@@ -172,8 +185,7 @@ pub(crate) struct OtlpSettings {
     pub(crate) headers: Vec<(String, String)>,
     /// The most one export call may take, retries included.
     pub(crate) timeout: Duration,
-    /// `None`: bodies are sent as they are.
-    pub(crate) compression: Option<Compression>,
+    pub(crate) compression: OtlpCompression,
     pub(crate) tls: TlsFiles,
 }
 
@@ -255,7 +267,7 @@ mod tests {
             }),
             headers: Vec::new(),
             timeout: Duration::from_secs(1),
-            compression: None,
+            compression: OtlpCompression::None,
             tls: TlsFiles::default(),
         }
     }

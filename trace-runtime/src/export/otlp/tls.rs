@@ -174,7 +174,7 @@ fn invalid(file: &PemFile, reason: impl Into<String>) -> PipelineError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::otlp::{OtlpProtocol, TlsFiles};
+    use crate::export::otlp::{OtlpCompression, OtlpProtocol, TlsFiles};
     use std::time::Duration;
 
     fn settings(tls: TlsFiles) -> OtlpSettings {
@@ -183,7 +183,7 @@ mod tests {
             endpoint: None,
             headers: Vec::new(),
             timeout: Duration::from_secs(1),
-            compression: None,
+            compression: OtlpCompression::None,
             tls,
         }
     }

@@ -1,5 +1,5 @@
 //! Many spans from four threads: `RELIABILITY_SPANS` of them (default
-//! [`DEFAULT_SPANS`], about three seconds of a debug build on two cores,
+//! [`DEFAULT_SPANS`], 20 to 40 seconds of a debug build on two cores,
 //! producing, exporting and checking included), in traces of
 //! [`TRACE_SPANS`] spans (a root, two children, a grandchild under each).
 //!
@@ -30,7 +30,7 @@ use trace_runtime::{Pipeline, PipelineStats, traced};
 use crate::{env_number, serial};
 
 /// The spans produced when `RELIABILITY_SPANS` is not set.
-const DEFAULT_SPANS: u64 = 1_000_000;
+const DEFAULT_SPANS: u64 = 10_000_000;
 /// Spans per trace: see [`root`].
 const TRACE_SPANS: u64 = 5;
 const THREADS: u64 = 4;

@@ -79,11 +79,11 @@ pub(crate) fn to_span_data(
     let mut name = Cow::Borrowed(callsite.name);
     let mut status = Status::Unset;
     if let Some(mut details) = details {
-        events.events = std::mem::take(&mut details.events);
+        events.events = details.take_events();
         events.dropped_count = details.dropped_events;
         links.links = std::mem::take(&mut details.links);
         name = details.name.take().unwrap_or(name);
-        status = std::mem::take(&mut details.status);
+        status = details.take_status();
         recycled.extend(details.recycle());
     }
     let trace_state = record

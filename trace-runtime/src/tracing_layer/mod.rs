@@ -193,8 +193,9 @@ impl TracingLayer {
             .message
             .map_or(std::borrow::Cow::Borrowed(metadata.name()), Into::into);
         let details = record.details();
-        if self.error_status && *metadata.level() == Level::ERROR && details.status != Status::Ok {
-            details.status = Status::error(name.clone());
+        if self.error_status && *metadata.level() == Level::ERROR && *details.status() != Status::Ok
+        {
+            details.set_status(Status::error(name.clone()));
         }
         let event = OtelEvent::new(name, SystemTime::now(), fields.attributes, 0);
         details.add_event(event);

@@ -363,6 +363,7 @@ pub(crate) fn restock(recycled: &mut Vec<Box<Details>>) {
 mod tests {
     use super::*;
     use crate::attributes::Display;
+    use opentelemetry_semantic_conventions::attribute::{EXCEPTION_MESSAGE, EXCEPTION_TYPE};
 
     fn exported(details: &mut Details) -> Vec<KeyValue> {
         let mut out = Vec::new();
@@ -422,10 +423,10 @@ mod tests {
         assert_eq!(
             events[1].attributes,
             [
-                KeyValue::new("exception.type", "app::Error"),
-                KeyValue::new("exception.message", "write failed"),
+                KeyValue::new(EXCEPTION_TYPE, "app::Error"),
+                KeyValue::new(EXCEPTION_MESSAGE, "write failed"),
                 KeyValue::new(
-                    "exception.source_chain",
+                    exception::SOURCE_CHAIN_ATTRIBUTE,
                     Value::Array(opentelemetry::Array::String(vec!["disk full".into()]))
                 ),
             ]

@@ -57,15 +57,17 @@ enum InlineValue {
 }
 
 impl InlineValue {
-    /// The inline form of `scalar`, if it fits (text is cut to `limit` bytes first).
+    /// The inline form of `scalar`, if it fits (text is cut to the value
+    /// length limit first; only text reads it).
     #[inline]
-    fn of(scalar: Scalar<'_>, limit: usize) -> Option<InlineValue> {
+    fn of(scalar: Scalar<'_>) -> Option<InlineValue> {
         Some(match scalar {
             Scalar::I64(v) => InlineValue::I64(v),
             Scalar::F64(v) => InlineValue::F64(v),
             Scalar::Bool(v) => InlineValue::Bool(v),
             Scalar::U64(v) => InlineValue::U64(v),
             Scalar::Str(text) => {
+                let limit = attributes::value_length_limit();
                 let text = if text.len() > limit {
                     attributes::cut(text, limit)
                 } else {
@@ -169,7 +171,7 @@ impl InlineAttributes {
         if in_details {
             return Placed::Elsewhere;
         }
-        let value = InlineValue::of(scalar, attributes::value_length_limit());
+        let value = InlineValue::of(scalar);
         // One pass: the slot holding `key`, else the first free one.
         let mut free = None;
         let mut used = 0;

@@ -13,6 +13,7 @@
 //! |---|---|
 //! | `bare` | plain functions, no tracing |
 //! | `traced` | `#[traced]`, a pipeline installed (default sampler, every span sampled) exporting to a void exporter; the queue (8,192 spans) is drained, untimed, after every block of 32 calls, so the collector keeps up and nothing is dropped |
+//! | `traced_arg_<type>` | `#[traced(args(x))]`, one argument of one primitive type per span (`i8` to `usize`, `u64` above `i64::MAX`, `f64`, `bool`, a 12-byte `&str`), same pipeline as `traced` |
 //! | `traced_saturated` | the same with the default queue (2,048 spans), called back to back: the collector falls behind, the queue fills and hand-offs are dropped (the drop share is printed) |
 //! | `fastrace_no_reporter` | fastrace `#[trace]`, root `Span` + `set_local_parent`, no reporter: the calling thread's cost only |
 //! | `sdk_in_span_noop` | `opentelemetry_sdk` tracer `in_span`, a span processor whose `on_end` does nothing |
@@ -44,7 +45,7 @@ use trace_runtime::{Pipeline, PipelineStats};
 mod common;
 mod workloads;
 
-use workloads::{bare, fastrace_spans, sdk, traced, traced_args, tracing_otel};
+use workloads::{arg_types, bare, fastrace_spans, sdk, traced, traced_args, tracing_otel};
 
 const GROUP: &str = "child_spans";
 /// Spans recorded by one call of a `parent`.
@@ -216,6 +217,14 @@ fn main() {
             })
         });
 
+        // One argument of each primitive type, against `traced` (filter
+        // them out with a criterion regex when only the peers matter).
+        for &(id, parent) in arg_types::PARENTS {
+            group.bench_function(id, |b| {
+                b.iter_custom(|iters| timed_blocks_of(parent, clock, iters, FLUSH_EVERY, drain))
+            });
+        }
+
         // CPU time of the whole process (collector thread and export
         // included), the collector keeping up.
         let before = PipelineStats::read();
@@ -309,10 +318,19 @@ fn main() {
 
     group.finish();
     criterion.final_summary();
+    let variants: Vec<Variant> = VARIANTS
+        .iter()
+        .copied()
+        .chain(arg_types::PARENTS.iter().map(|&(id, _)| Variant {
+            id,
+            what: "#[traced(args(x))]: one argument of the named type per span",
+            comparable: true,
+        }))
+        .collect();
     print_summary(
         GROUP,
         clock.name(),
-        VARIANTS,
+        &variants,
         "bare",
         &["fastrace_no_reporter", "fastrace_noop_reporter", "traced"],
         started,

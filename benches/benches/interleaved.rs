@@ -27,7 +27,7 @@ mod common;
 #[allow(dead_code)]
 mod workloads;
 
-use workloads::{bare, fastrace_spans, sdk, traced, traced_args, tracing_otel};
+use workloads::{arg_types, bare, fastrace_spans, sdk, traced, traced_args, tracing_otel};
 
 /// Parent calls per variant per round: the same block as `child_spans`.
 const BLOCK: u32 = 32;
@@ -76,6 +76,14 @@ fn main() {
             ..variant("tracing_otel", tracing_otel::parent)
         },
     ];
+    // One argument of each primitive type (`INTERLEAVED_ARG_TYPES=0` leaves them out).
+    if std::env::var("INTERLEAVED_ARG_TYPES").as_deref() != Ok("0") {
+        variants.extend(
+            arg_types::PARENTS
+                .iter()
+                .map(|&(id, parent)| variant(id, parent)),
+        );
+    }
     let drain = || trace_benches::drain_spinning(&pipeline);
 
     // Warm-up: one round, not kept.
@@ -177,5 +185,22 @@ fn report(variants: &[Variant], rounds: usize, clock: Clock) {
         println!(
             "traced_args over traced: +{extra:.1} ns per child span (one i64 argument, one &str attribute)"
         );
+    }
+    let per_type: Vec<&Variant> = variants
+        .iter()
+        .filter(|v| v.id.starts_with("traced_arg_"))
+        .collect();
+    if !per_type.is_empty() {
+        println!(
+            "
+one argument per child span, over traced (median of per-round differences):"
+        );
+        println!("| argument type | ns added |");
+        println!("|---|---:|");
+        for variant in per_type {
+            let extra = median_difference(variant, traced);
+            let name = variant.id.trim_start_matches("traced_arg_");
+            println!("| {name} | +{extra:.1} |");
+        }
     }
 }

@@ -26,6 +26,31 @@ fn typed_values() {
     add_attributes([KeyValue::new("kv", "pair")]);
 }
 
+#[traced(args(wide, widest))]
+fn integers_beyond_i64(wide: u64, widest: i128) {
+    add_attribute("negative_wide", i128::MIN);
+}
+
+#[test]
+fn integers_beyond_i64_are_exported_as_their_exact_text() {
+    // `wide` is kept in the span record, `widest` and `negative_wide` in
+    // its details: every path gives the decimal text, never a wrapped integer.
+    let spans = capture(|| integers_beyond_i64(u64::MAX, i128::MAX));
+    let span = spans.named("integers_beyond_i64");
+    assert_eq!(
+        attr(span, "wide").cloned(),
+        Some(Value::from(u64::MAX.to_string()))
+    );
+    assert_eq!(
+        attr(span, "widest").cloned(),
+        Some(Value::from(i128::MAX.to_string()))
+    );
+    assert_eq!(
+        attr(span, "negative_wide").cloned(),
+        Some(Value::from(i128::MIN.to_string()))
+    );
+}
+
 #[test]
 fn values_keep_their_opentelemetry_type() {
     let spans = capture(typed_values);

@@ -307,12 +307,12 @@ fn flush(record: &mut SpanRecord) {
     }
     let Some(mut details) = details else { return };
     let target = record.details();
-    for event in details.events.drain(..) {
+    for event in details.take_events() {
         target.add_event(event);
     }
     // The rule of `set_status`: a status of Ok is not overridden.
-    if details.status != Status::Unset && target.status != Status::Ok {
-        target.status = std::mem::replace(&mut details.status, Status::Unset);
+    if *details.status() != Status::Unset && *target.status() != Status::Ok {
+        target.set_status(details.take_status());
     }
     target.dropped_attributes = target
         .dropped_attributes

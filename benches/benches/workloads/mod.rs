@@ -193,3 +193,61 @@ pub(crate) mod tracing_otel {
         sum
     }
 }
+
+/// One argument of one primitive type per child span, `#[traced(args(x))]`:
+/// `arg_types::PARENTS` lists a parent per type (`(bench id, parent)`), so
+/// the cost of an argument can be read per type against plain `traced`.
+/// `u64_above_i64` records values above `i64::MAX`, which OpenTelemetry
+/// has no integer for (they are exported as their decimal text); `str`
+/// records a 12-byte text, within the inline limit.
+pub(crate) mod arg_types {
+    use super::*;
+    use trace_runtime::traced;
+
+    macro_rules! arg_type {
+        ($($module:ident: $t:ty = |$i:ident| $value:expr;)*) => {
+            $(pub(crate) mod $module {
+                use super::*;
+
+                #[traced(args(x))]
+                #[inline(never)]
+                pub(crate) fn child(x: $t) -> u64 {
+                    black_box(&x);
+                    1
+                }
+
+                #[traced]
+                #[inline(never)]
+                pub(crate) fn parent() -> u64 {
+                    let mut sum = 0;
+                    for $i in 0..CHILDREN {
+                        sum += child($value);
+                    }
+                    sum
+                }
+            })*
+
+            /// `(bench id, parent)` of every argument type.
+            pub(crate) const PARENTS: &[(&str, fn() -> u64)] = &[
+                $((concat!("traced_arg_", stringify!($module)), $module::parent),)*
+            ];
+        };
+    }
+
+    arg_type! {
+        i8: i8 = |i| i as i8;
+        i16: i16 = |i| i as i16;
+        i32: i32 = |i| i as i32;
+        i64: i64 = |i| i as i64;
+        isize: isize = |i| i as isize;
+        u8: u8 = |i| i as u8;
+        u16: u16 = |i| i as u16;
+        u32: u32 = |i| i as u32;
+        u64: u64 = |i| i;
+        usize: usize = |i| i as usize;
+        u64_above_i64: u64 = |i| u64::MAX - i;
+        f64: f64 = |i| i as f64 * 0.5;
+        bool: bool = |i| i % 2 == 0;
+        str: &str = |i| if i % 2 == 0 { "db-primary-1" } else { "db-replica-2" };
+    }
+}

@@ -69,6 +69,11 @@ pub trait AttributeValue {
                 text.push_str(value);
                 true
             }
+            Some(Scalar::U64(value)) => {
+                use std::fmt::Write as _;
+                let _ = write!(text, "{value}");
+                true
+            }
             _ => false,
         }
     }
@@ -93,6 +98,10 @@ pub enum Scalar<'a> {
     Bool(bool),
     /// Text.
     Str(&'a str),
+    /// An unsigned integer above `i64::MAX`: OpenTelemetry has no unsigned
+    /// integers, so it is exported as its exact decimal text (made on the
+    /// collector thread, not by the caller).
+    U64(u64),
 }
 
 impl AttributeValue for Scalar<'_> {
@@ -102,6 +111,7 @@ impl AttributeValue for Scalar<'_> {
             Scalar::F64(v) => Value::F64(v),
             Scalar::Bool(v) => Value::Bool(v),
             Scalar::Str(text) => Value::from(text.to_owned()),
+            Scalar::U64(v) => Value::from(v.to_string()),
         })
     }
 
@@ -149,8 +159,22 @@ macro_rules! wide {
             }
 
             fn scalar(&self) -> Option<Scalar<'_>> {
-                // Above i64::MAX: the general path records it as a string.
-                i64::try_from(*self).ok().map(Scalar::I64)
+                // Above i64::MAX: its text, made off the calling thread;
+                // beyond u64 (i128, u128), the general path's text.
+                match i64::try_from(*self) {
+                    Ok(value) => Some(Scalar::I64(value)),
+                    Err(_) => u64::try_from(*self).ok().map(Scalar::U64),
+                }
+            }
+
+            fn write_text(&self, text: &mut String) -> bool {
+                use std::fmt::Write as _;
+                if i64::try_from(*self).is_ok() {
+                    return false;
+                }
+                // Into the span's text buffer: no `String` of its own.
+                let _ = write!(text, "{self}");
+                true
             }
         }
     )*};

@@ -20,7 +20,7 @@
 
 use std::sync::Arc;
 
-use crate::record::{Callsite, Details, InlineAttributes, Scope, SpanRecord, Timestamp};
+use crate::record::{Callsite, Details, InlineAttributes, Scope, SpanRecord, Timestamp, details};
 
 /// What every span sends: 48 bytes.
 #[derive(Debug)]
@@ -83,6 +83,19 @@ impl Batch {
         self.sent.clear();
         self.traces.clear();
         self.rest.clear();
+    }
+
+    /// Drops every span, keeping the capacity, and gives their details
+    /// boxes back to this thread's pool: a thread whose spans are dropped
+    /// because the queue is full then does not allocate new boxes for its
+    /// next spans (and free them, on its own core, when they are dropped).
+    pub(crate) fn clear_recycling(&mut self) {
+        for rest in self.rest.drain(..) {
+            if let Some(boxed) = rest.details.and_then(Details::recycle) {
+                details::give_back(boxed);
+            }
+        }
+        self.clear();
     }
 
     /// Moves all of `records` into the batch, leaving it empty with its capacity.
@@ -201,7 +214,9 @@ mod tests {
         let mut second = record(7, 2);
         second.trace_random = false;
         second.parent_sampled = false;
-        second.details().status = opentelemetry::trace::Status::error("boom");
+        second
+            .details()
+            .set_status(opentelemetry::trace::Status::error("boom"));
         let mut third = record(9, 3);
         third.record_static(&"n", &5_i64);
         third.scope = Some(Arc::new(Scope::default()));

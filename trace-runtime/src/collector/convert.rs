@@ -3,10 +3,12 @@
 
 use std::borrow::Cow;
 
-use opentelemetry::InstrumentationScope;
-use opentelemetry::KeyValue;
 use opentelemetry::trace::{SpanContext, SpanId, Status, TraceFlags, TraceId};
+use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
+use opentelemetry_semantic_conventions::attribute::{
+    CODE_FILE_PATH, CODE_FUNCTION_NAME, CODE_LINE_NUMBER,
+};
 
 use crate::record::{Details, SpanRecord, StaticAttribute, clock};
 
@@ -22,7 +24,18 @@ pub(crate) fn instrumentation_scope() -> &'static InstrumentationScope {
 
 /// Builds the OpenTelemetry form of a recorded span. Its emptied details
 /// box goes to `recycled`, for the calling threads to reuse.
+///
+/// This runs once per span on the collector thread, whose cost per span
+/// bounds how many spans per second one collector exports. The one
+/// allocation is the span's attribute `Vec`, which the exporter owns
+/// afterwards. The `code.*` and literal attributes are made anew for every
+/// span from the callsite's `&'static str`s (no allocation): cloning
+/// `KeyValue`s built once per callsite was tried and cost more (1,752
+/// against 1,467 instructions per span under callgrind), because a clone
+/// matches on the key's and the value's variants where `from_static_str`
+/// just stores a pointer.
 #[allow(clippy::vec_box)] // boxes are recycled whole, see `record::details`
+#[inline]
 pub(crate) fn to_span_data(
     mut record: SpanRecord,
     scope: &InstrumentationScope,
@@ -52,17 +65,28 @@ pub(crate) fn to_span_data(
             .iter()
             .map(StaticAttribute::to_key_value),
     );
-    record.inline.export_into(&mut attributes);
+    if !record.inline.is_empty() {
+        record.inline.export_into(&mut attributes);
+    }
     if let Some(details) = &mut details {
         details.drain_attributes_into(&mut attributes);
     }
     let function = callsite.function_name();
     if !function.is_empty() {
-        attributes.push(KeyValue::new("code.function.name", function));
+        attributes.push(KeyValue::new(
+            Key::from_static_str(CODE_FUNCTION_NAME),
+            Value::from(function),
+        ));
     }
     if !callsite.file.is_empty() {
-        attributes.push(KeyValue::new("code.file.path", callsite.file));
-        attributes.push(KeyValue::new("code.line.number", i64::from(callsite.line)));
+        attributes.push(KeyValue::new(
+            Key::from_static_str(CODE_FILE_PATH),
+            Value::from(callsite.file),
+        ));
+        attributes.push(KeyValue::new(
+            Key::from_static_str(CODE_LINE_NUMBER),
+            Value::I64(i64::from(callsite.line)),
+        ));
     }
     // The limit covers identity and code attributes too; what does not fit
     // is dropped from the end (never the identity) and counted.
@@ -79,11 +103,11 @@ pub(crate) fn to_span_data(
     let mut name = Cow::Borrowed(callsite.name);
     let mut status = Status::Unset;
     if let Some(mut details) = details {
-        events.events = std::mem::take(&mut details.events);
+        events.events = details.take_events();
         events.dropped_count = details.dropped_events;
         links.links = std::mem::take(&mut details.links);
         name = details.name.take().unwrap_or(name);
-        status = std::mem::take(&mut details.status);
+        status = details.take_status();
         recycled.extend(details.recycle());
     }
     let trace_state = record

@@ -180,7 +180,7 @@ impl Hub {
         if queue.queued + count > queue.max_queue {
             drop(queue);
             COUNTERS.dropped.fetch_add(count as u64, Ordering::Relaxed);
-            batch.clear();
+            batch.clear_recycling();
             return;
         }
         details::restock(&mut queue.spare_details);

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use std::time::SystemTime;
 
 use opentelemetry::trace::{Event, SpanKind, Status};
-use opentelemetry::{Key, KeyValue, StringValue};
+use opentelemetry::{Key, KeyValue};
 
 use super::future::{Instrumented, PendingSpan};
 use super::guard::SpanGuard;
@@ -122,21 +122,12 @@ pub fn record_error<E: std::error::Error + ?Sized>(error: &E) {
     // installed, and this is an error path, not a hot one.
     let in_hook = hooks::active()
         && hooks::with_starting(|record| {
-            outcome::record_exception(record, type_name, error.to_string(), source_chain(error));
+            outcome::record_error_on(record, type_name, error);
         })
         .is_some();
     if !in_hook {
         outcome::record_std_error(type_name, error);
     }
-}
-
-/// The `Display` of every `source()` of `error`, outermost first (at most
-/// 32, as `record_std_error` records them).
-fn source_chain<E: std::error::Error + ?Sized>(error: &E) -> Vec<StringValue> {
-    std::iter::successors(error.source(), |cause| cause.source())
-        .take(32)
-        .map(|cause| StringValue::from(cause.to_string()))
-        .collect()
 }
 
 /// Sets the current span's status. `Status::Ok` overrides an earlier error
@@ -150,8 +141,8 @@ fn source_chain<E: std::error::Error + ?Sized>(error: &E) -> Vec<StringValue> {
 pub fn set_status(status: Status) {
     on_current(|record| {
         let details = record.details();
-        if details.status != Status::Ok {
-            details.status = status;
+        if *details.status() != Status::Ok {
+            details.set_status(status);
         }
     });
 }

@@ -31,11 +31,16 @@
 
 use std::borrow::Cow;
 use std::error::Error;
+use std::fmt::Display;
 use std::sync::Once;
 use std::time::SystemTime;
 
 use opentelemetry::trace::{Event, Status};
-use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
+use opentelemetry::{Key, KeyValue, StringValue, Value};
+use opentelemetry_semantic_conventions::attribute::{
+    CODE_COLUMN_NUMBER, CODE_FILE_PATH, CODE_LINE_NUMBER, ERROR_TYPE, EXCEPTION_MESSAGE,
+    EXCEPTION_TYPE,
+};
 
 use super::state::{self, PanicNote};
 use crate::record::SpanRecord;
@@ -44,32 +49,25 @@ use crate::record::SpanRecord;
 /// dropped before it completed.
 pub const CANCELLED_ATTRIBUTE: &str = "traced.cancelled";
 
-/// Sets Error status and records an `exception` event on `record`.
-pub(crate) fn record_exception(
+/// Sets Error status and records an `exception` event on `record`: the
+/// message and causes are formatted into the span's recycled details box,
+/// and the event and status are built by the collector (see
+/// `record/exception.rs`), so this allocates nothing in the steady state.
+pub(crate) fn record_exception<'a>(
     record: &mut SpanRecord,
     type_name: &'static str,
-    message: String,
-    source_chain: Vec<StringValue>,
+    message: &dyn Display,
+    causes: impl Iterator<Item = &'a dyn Display>,
 ) {
-    let mut attributes = Vec::with_capacity(3);
-    attributes.push(KeyValue::new("exception.type", type_name));
-    attributes.push(KeyValue::new("exception.message", message.clone()));
-    if !source_chain.is_empty() {
-        attributes.push(KeyValue::new(
-            "exception.source_chain",
-            Value::Array(Array::String(source_chain)),
-        ));
+    if !record.has_attribute(ERROR_TYPE) {
+        record.set_attribute(Key::from_static_str(ERROR_TYPE), Value::from(type_name));
     }
-    record
-        .details()
-        .add_event(Event::new("exception", SystemTime::now(), attributes, 0));
-    if !record.has_attribute("error.type") {
-        record.set_attribute(Key::from_static_str("error.type"), Value::from(type_name));
-    }
-    record.details().status = Status::error(message);
+    record.details().add_exception(type_name, message, causes);
 }
 
-/// Records an error onto the span that is current on this thread, if it is recorded.
+/// Records an error onto the span that is current on this thread, if it is
+/// recorded: `render` gives its message and causes (a `String` the caller
+/// made, for errors without a `Display` to format in place).
 pub(crate) fn record_on_current(
     type_name: &'static str,
     render: impl FnOnce() -> (String, Vec<StringValue>),
@@ -77,25 +75,31 @@ pub(crate) fn record_on_current(
     state::with_local(|local| {
         if let Some(record) = local.current_record().filter(|r| r.sampled) {
             let (message, chain) = render();
-            record_exception(record, type_name, message, chain);
+            let causes = chain.iter().map(|cause| cause as &dyn Display);
+            record_exception(record, type_name, &message, causes);
         }
     });
 }
 
-/// Records `error` (with its `source()` chain) on the current span.
+/// Records `error` (with its `source()` chain) on the current span,
+/// formatting both straight into the span's details box.
 pub(crate) fn record_std_error<E: Error + ?Sized>(type_name: &'static str, error: &E) {
-    record_on_current(type_name, || {
-        let mut chain = Vec::new();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            if chain.len() == 32 {
-                break; // a cyclic or absurd chain must not loop forever
-            }
-            chain.push(StringValue::from(cause.to_string()));
-            source = cause.source();
+    state::with_local(|local| {
+        if let Some(record) = local.current_record().filter(|r| r.sampled) {
+            record_error_on(record, type_name, error);
         }
-        (error.to_string(), chain)
     });
+}
+
+/// Records `error` (with its `source()` chain) on `record`.
+pub(crate) fn record_error_on<E: Error + ?Sized>(
+    record: &mut SpanRecord,
+    type_name: &'static str,
+    error: &E,
+) {
+    let causes = std::iter::successors(error.source(), |&cause| cause.source())
+        .map(|cause| cause as &dyn Display);
+    record_exception(record, type_name, &error, causes);
 }
 
 /// Marks a span that a panic unwound through.
@@ -108,17 +112,26 @@ pub(crate) fn mark_panicked(record: &mut SpanRecord, note: Option<&PanicNote>) {
         |n| n.message.clone(),
     );
     let mut attributes = vec![
-        KeyValue::new("exception.type", "panic"),
-        KeyValue::new("exception.message", message.clone()),
+        KeyValue::new(Key::from_static_str(EXCEPTION_TYPE), "panic"),
+        KeyValue::new(Key::from_static_str(EXCEPTION_MESSAGE), message.clone()),
     ];
     if let Some(note) = note {
-        attributes.push(KeyValue::new("code.file.path", note.file.clone()));
-        attributes.push(KeyValue::new("code.line.number", i64::from(note.line)));
-        attributes.push(KeyValue::new("code.column.number", i64::from(note.column)));
+        attributes.push(KeyValue::new(
+            Key::from_static_str(CODE_FILE_PATH),
+            note.file.clone(),
+        ));
+        attributes.push(KeyValue::new(
+            Key::from_static_str(CODE_LINE_NUMBER),
+            i64::from(note.line),
+        ));
+        attributes.push(KeyValue::new(
+            Key::from_static_str(CODE_COLUMN_NUMBER),
+            i64::from(note.column),
+        ));
     }
     let details = record.details();
     details.add_event(Event::new("exception", SystemTime::now(), attributes, 0));
-    details.status = Status::error(Cow::Owned(format!("panicked: {message}")));
+    details.set_status(Status::error(Cow::Owned(format!("panicked: {message}"))));
 }
 
 /// Marks a span whose future was dropped before completing.

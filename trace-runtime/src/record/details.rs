@@ -30,6 +30,8 @@ use std::cell::RefCell;
 use opentelemetry::trace::{Event, Link, Status};
 use opentelemetry::{Key, KeyValue, Value};
 
+use super::clock;
+use super::exception::{self, Exception, TextRange};
 use crate::attributes::{self, AttributeValue};
 
 /// The details of one span.
@@ -37,11 +39,22 @@ use crate::attributes::{self, AttributeValue};
 pub(crate) struct Details {
     /// Set when the name is only known at run time.
     pub(crate) name: Option<Cow<'static, str>>,
-    pub(crate) status: Status,
+    /// Read and written through [`status`](Self::status) and
+    /// [`set_status`](Self::set_status): an exception's status stays text
+    /// until the collector builds it (`exception.rs`).
+    status: Status,
+    /// The status is Error, described by this range of `text` (the message
+    /// of an exception recorded by [`add_exception`](Self::add_exception)).
+    status_text: Option<TextRange>,
     attributes: Vec<Attribute>,
-    /// The text of [`Recorded::Text`] values, back to back.
+    /// The text of [`Recorded::Text`] values and of exceptions, back to back.
     text: String,
-    pub(crate) events: Vec<Event>,
+    /// Events in the order recorded, except exceptions, which keep their
+    /// position among them.
+    events: Vec<Event>,
+    exceptions: Vec<Exception>,
+    /// The causes of the exceptions, as ranges of `text`.
+    causes: Vec<TextRange>,
     pub(crate) links: Vec<Link>,
     /// Attributes and events refused by the limits.
     pub(crate) dropped_attributes: u32,
@@ -140,24 +153,107 @@ impl Details {
 
     /// Adds an event, within the limits.
     pub(crate) fn add_event(&mut self, mut event: Event) {
-        if self.events.len() >= attributes::event_count_limit() {
-            self.dropped_events = self.dropped_events.saturating_add(1);
+        if !self.has_room_for_an_event() {
             return;
         }
         let limit = attributes::value_length_limit();
-        let attribute_limit = attributes::attribute_count_limit();
-        if event.attributes.len() > attribute_limit {
-            let dropped = event.attributes.len() - attribute_limit;
-            event.attributes.truncate(attribute_limit);
-            event.dropped_attributes_count = event
-                .dropped_attributes_count
-                .saturating_add(u32::try_from(dropped).unwrap_or(u32::MAX));
-        }
+        limit_attributes(&mut event);
         for kv in &mut event.attributes {
             kv.value =
                 attributes::truncate(std::mem::replace(&mut kv.value, Value::Bool(false)), limit);
         }
         self.events.push(event);
+    }
+
+    /// Whether the event limit leaves room for one more; counts the event
+    /// as dropped if not.
+    fn has_room_for_an_event(&mut self) -> bool {
+        let room = self.events.len() + self.exceptions.len() < attributes::event_count_limit();
+        if !room {
+            self.dropped_events = self.dropped_events.saturating_add(1);
+        }
+        room
+    }
+
+    /// Records an `exception` event of an error of type `type_name` with
+    /// `message` and `causes` (at most [`exception::MAX_CAUSES`]) formatted
+    /// into the text buffer, and sets status Error with the message (see
+    /// `exception.rs`). The event is subject to the event limit; the status
+    /// is set either way.
+    pub(crate) fn add_exception<'a>(
+        &mut self,
+        type_name: &'static str,
+        message: &dyn std::fmt::Display,
+        causes: impl Iterator<Item = &'a dyn std::fmt::Display>,
+    ) {
+        let at = clock::now();
+        let message = exception::write_cut(&mut self.text, message);
+        self.status = Status::Unset;
+        self.status_text = Some(message);
+        if !self.has_room_for_an_event() {
+            return;
+        }
+        let first = self.causes.len();
+        for cause in causes.take(exception::MAX_CAUSES) {
+            let range = exception::write_cut(&mut self.text, cause);
+            self.causes.push(range);
+        }
+        self.exceptions.push(Exception {
+            position: self.events.len(),
+            at,
+            type_name,
+            message,
+            causes: (first, self.causes.len()),
+        });
+    }
+
+    /// The span's status.
+    pub(crate) fn status(&self) -> &Status {
+        /// What an exception's status reads as until it is built: Error
+        /// (its description is not needed on the calling thread).
+        const EXCEPTION_STATUS: &Status = &Status::Error {
+            description: Cow::Borrowed(""),
+        };
+        if self.status_text.is_some() {
+            EXCEPTION_STATUS
+        } else {
+            &self.status
+        }
+    }
+
+    /// Sets the span's status.
+    pub(crate) fn set_status(&mut self, status: Status) {
+        self.status = status;
+        self.status_text = None;
+    }
+
+    /// Takes the status out, leaving Unset (collector thread, or a hook's
+    /// buffer moving onto its span).
+    pub(crate) fn take_status(&mut self) -> Status {
+        match self.status_text.take() {
+            Some((start, end)) => Status::error(self.text[start..end].to_owned()),
+            None => std::mem::take(&mut self.status),
+        }
+    }
+
+    /// Takes the events out, exceptions built and in the order recorded
+    /// (collector thread, or a hook's buffer moving onto its span).
+    pub(crate) fn take_events(&mut self) -> Vec<Event> {
+        if self.exceptions.is_empty() {
+            return std::mem::take(&mut self.events);
+        }
+        let mut events = Vec::with_capacity(self.events.len() + self.exceptions.len());
+        let mut others = self.events.drain(..);
+        let mut taken = 0;
+        for exception in self.exceptions.drain(..) {
+            events.extend(others.by_ref().take(exception.position - taken));
+            taken = exception.position;
+            let mut event = exception.to_event(&self.text, &self.causes);
+            limit_attributes(&mut event);
+            events.push(event);
+        }
+        events.extend(others);
+        events
     }
 
     /// Moves the attributes out as OpenTelemetry values (collector thread).
@@ -183,18 +279,35 @@ impl Details {
         if self.text.capacity() > MAX_KEPT_TEXT
             || self.attributes.capacity() > MAX_KEPT_ATTRIBUTES
             || self.events.capacity() > MAX_KEPT_EVENTS
+            || self.exceptions.capacity() > MAX_KEPT_EVENTS
+            || self.causes.capacity() > exception::MAX_CAUSES
         {
             return None;
         }
         self.name = None;
         self.status = Status::Unset;
+        self.status_text = None;
         self.attributes.clear();
         self.text.clear();
         self.events.clear();
+        self.exceptions.clear();
+        self.causes.clear();
         self.links.clear();
         self.dropped_attributes = 0;
         self.dropped_events = 0;
         Some(self)
+    }
+}
+
+/// Keeps an event's attributes within the attribute count limit, counting what it drops.
+fn limit_attributes(event: &mut Event) {
+    let attribute_limit = attributes::attribute_count_limit();
+    if event.attributes.len() > attribute_limit {
+        let dropped = event.attributes.len() - attribute_limit;
+        event.attributes.truncate(attribute_limit);
+        event.dropped_attributes_count = event
+            .dropped_attributes_count
+            .saturating_add(u32::try_from(dropped).unwrap_or(u32::MAX));
     }
 }
 
@@ -221,6 +334,17 @@ pub(crate) fn fresh() -> Box<Details> {
         .unwrap_or_default()
 }
 
+/// Puts an emptied box into this thread's pool, if it has room.
+pub(crate) fn give_back(boxed: Box<Details>) {
+    let _ = POOL.try_with(|pool| {
+        if let Ok(mut pool) = pool.try_borrow_mut()
+            && pool.len() < THREAD_POOL
+        {
+            pool.push(boxed);
+        }
+    });
+}
+
 /// Tops this thread's pool up from the hub's recycled boxes (called at
 /// hand-off, with the hub's lock held).
 pub(crate) fn restock(recycled: &mut Vec<Box<Details>>) {
@@ -239,6 +363,7 @@ pub(crate) fn restock(recycled: &mut Vec<Box<Details>>) {
 mod tests {
     use super::*;
     use crate::attributes::Display;
+    use opentelemetry_semantic_conventions::attribute::{EXCEPTION_MESSAGE, EXCEPTION_TYPE};
 
     fn exported(details: &mut Details) -> Vec<KeyValue> {
         let mut out = Vec::new();
@@ -279,15 +404,55 @@ mod tests {
     }
 
     #[test]
+    fn an_exception_keeps_its_place_among_events_and_sets_the_status() {
+        let mut details = Details::default();
+        let event = |name: &'static str| Event::new(name, std::time::SystemTime::now(), vec![], 0);
+        details.add_event(event("before"));
+        let cause = std::io::Error::other("disk full");
+        details.add_exception(
+            "app::Error",
+            &"write failed",
+            std::iter::once(&cause as &dyn std::fmt::Display),
+        );
+        details.add_event(event("after"));
+        assert!(matches!(details.status(), Status::Error { .. }));
+
+        let events = details.take_events();
+        let names: Vec<&str> = events.iter().map(|e| &*e.name).collect();
+        assert_eq!(names, ["before", "exception", "after"]);
+        assert_eq!(
+            events[1].attributes,
+            [
+                KeyValue::new(EXCEPTION_TYPE, "app::Error"),
+                KeyValue::new(EXCEPTION_MESSAGE, "write failed"),
+                KeyValue::new(
+                    exception::SOURCE_CHAIN_ATTRIBUTE,
+                    Value::Array(opentelemetry::Array::String(vec!["disk full".into()]))
+                ),
+            ]
+        );
+        assert_eq!(details.take_status(), Status::error("write failed"));
+    }
+
+    #[test]
+    fn a_status_set_after_an_exception_replaces_its_message() {
+        let mut details = Details::default();
+        details.add_exception("E", &"first", std::iter::empty());
+        details.set_status(Status::Ok);
+        assert_eq!(details.take_status(), Status::Ok);
+        assert_eq!(details.take_events().len(), 1);
+    }
+
+    #[test]
     fn a_recycled_box_is_empty_and_an_oversized_one_is_freed() {
         let mut details = Box::<Details>::default();
         details.record(Key::from_static_str("k"), "v", 0);
-        details.status = Status::error("boom");
+        details.set_status(Status::error("boom"));
         details.dropped_events = 3;
         let details = details.recycle().expect("small boxes are kept");
         assert_eq!(details.attribute_count(), 0);
         assert!(details.text.is_empty());
-        assert_eq!(details.status, Status::Unset);
+        assert_eq!(*details.status(), Status::Unset);
         assert_eq!(details.dropped_events, 0);
 
         let mut big = Box::<Details>::default();

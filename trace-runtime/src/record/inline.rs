@@ -2,7 +2,8 @@
 //!
 //! The first few attributes of a span that have a static key (everything
 //! `#[traced(attrs(..), args(..))]` records) and a scalar value (an integer,
-//! a float, a bool, or text of at most [`INLINE_TEXT`] bytes) are written
+//! `u64`s above `i64::MAX` included, a float, a bool, or text of at most
+//! [`INLINE_TEXT`] bytes) are written
 //! into the record, next to its ids and times, instead of into its
 //! details box (`details.rs`). Records are written one after
 //! the other into the thread's buffer, so these bytes land in cache lines
@@ -47,18 +48,26 @@ enum InlineValue {
     I64(i64),
     F64(f64),
     Bool(bool),
-    Text { len: u8, bytes: [u8; INLINE_TEXT] },
+    /// Above `i64::MAX`: exported as its decimal text.
+    U64(u64),
+    Text {
+        len: u8,
+        bytes: [u8; INLINE_TEXT],
+    },
 }
 
 impl InlineValue {
-    /// The inline form of `scalar`, if it fits (text is cut to `limit` bytes first).
+    /// The inline form of `scalar`, if it fits (text is cut to the value
+    /// length limit first; only text reads it).
     #[inline]
-    fn of(scalar: Scalar<'_>, limit: usize) -> Option<InlineValue> {
+    fn of(scalar: Scalar<'_>) -> Option<InlineValue> {
         Some(match scalar {
             Scalar::I64(v) => InlineValue::I64(v),
             Scalar::F64(v) => InlineValue::F64(v),
             Scalar::Bool(v) => InlineValue::Bool(v),
+            Scalar::U64(v) => InlineValue::U64(v),
             Scalar::Str(text) => {
+                let limit = attributes::value_length_limit();
                 let text = if text.len() > limit {
                     attributes::cut(text, limit)
                 } else {
@@ -81,6 +90,7 @@ impl InlineValue {
             InlineValue::I64(v) => Value::I64(v),
             InlineValue::F64(v) => Value::F64(v),
             InlineValue::Bool(v) => Value::Bool(v),
+            InlineValue::U64(v) => Value::from(v.to_string()),
             InlineValue::Text { len, bytes } => {
                 // Copied from a `&str` and cut on a character boundary.
                 let text = std::str::from_utf8(&bytes[..usize::from(len)]).unwrap_or_default();
@@ -161,7 +171,7 @@ impl InlineAttributes {
         if in_details {
             return Placed::Elsewhere;
         }
-        let value = InlineValue::of(scalar, attributes::value_length_limit());
+        let value = InlineValue::of(scalar);
         // One pass: the slot holding `key`, else the first free one.
         let mut free = None;
         let mut used = 0;
@@ -255,6 +265,16 @@ mod tests {
             [KeyValue::new("n", -3), KeyValue::new("peer", "db-1")]
         );
         assert_eq!(inline.len(), 2);
+
+        let mut wide = InlineAttributes::EMPTY;
+        assert_eq!(
+            wide.set(&"big", Scalar::U64(u64::MAX), false, 0),
+            Placed::Inline
+        );
+        assert_eq!(
+            exported(&wide),
+            [KeyValue::new("big", "18446744073709551615")]
+        );
     }
 
     #[test]

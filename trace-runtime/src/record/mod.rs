@@ -22,6 +22,7 @@
 //! | `callsite.rs` | [`Callsite`]: the static metadata of one instrumented function |
 //! | `inline.rs` | the first scalar attributes, kept in the record itself |
 //! | `details.rs` | what most spans never have (name, status, events, links), in recycled boxes |
+//! | `exception.rs` | an `exception` event kept as text in the details box until the collector builds it |
 //! | `scope.rs` | [`Scope`]: the settings children inherit (identity, sink, sampler, tracestate, baggage) |
 //! | `sampling.rs` | [`Decider`]: a sampling rule as a value a scope can carry |
 //! | `sink.rs` | [`Sink`]: where a test capture receives its records |
@@ -29,6 +30,7 @@
 pub(crate) mod callsite;
 pub(crate) mod clock;
 pub(crate) mod details;
+mod exception;
 pub(crate) mod ids;
 pub(crate) mod inline;
 mod sampling;
@@ -99,7 +101,7 @@ impl SpanRecord {
     #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     pub(crate) fn status(&self) -> &Status {
         const UNSET: &Status = &Status::Unset;
-        self.details.as_ref().map_or(UNSET, |d| &d.status)
+        self.details.as_ref().map_or(UNSET, |d| d.status())
     }
 
     /// Records an attribute with a static key: inline in the record when

@@ -101,7 +101,7 @@ impl<'a> SpanFields<'a> {
         if let Some(description) = self.description
             && matches!(self.record.status(), Status::Error { .. })
         {
-            self.record.details().status = Status::error(description);
+            self.record.details().set_status(Status::error(description));
         }
     }
 }
@@ -124,10 +124,10 @@ impl Typed for SpanFields<'_> {
             "otel.status_code" if *self.record.status() != Status::Ok => {
                 if text.eq_ignore_ascii_case("error") {
                     if *self.record.status() == Status::Unset {
-                        self.record.details().status = Status::error("");
+                        self.record.details().set_status(Status::error(""));
                     }
                 } else if text.eq_ignore_ascii_case("ok") {
-                    self.record.details().status = Status::Ok;
+                    self.record.details().set_status(Status::Ok);
                 }
             }
             "otel.status_code" => {}

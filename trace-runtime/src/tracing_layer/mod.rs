@@ -83,6 +83,7 @@ use std::time::SystemTime;
 
 use opentelemetry::trace::{Event as OtelEvent, Link, Status};
 use opentelemetry::{Key, KeyValue, Value};
+use opentelemetry_semantic_conventions::attribute::{CODE_FILE_PATH, CODE_LINE_NUMBER};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Level, Subscriber};
 use tracing_subscriber::layer::Context;
@@ -178,13 +179,13 @@ impl TracingLayer {
         if self.event_location {
             if let Some(file) = metadata.file() {
                 fields.attributes.push(KeyValue::new(
-                    Key::from_static_str("code.file.path"),
+                    Key::from_static_str(CODE_FILE_PATH),
                     Value::from(file),
                 ));
             }
             if let Some(line) = metadata.line() {
                 fields.attributes.push(KeyValue::new(
-                    Key::from_static_str("code.line.number"),
+                    Key::from_static_str(CODE_LINE_NUMBER),
                     Value::I64(i64::from(line)),
                 ));
             }
@@ -193,8 +194,9 @@ impl TracingLayer {
             .message
             .map_or(std::borrow::Cow::Borrowed(metadata.name()), Into::into);
         let details = record.details();
-        if self.error_status && *metadata.level() == Level::ERROR && details.status != Status::Ok {
-            details.status = Status::error(name.clone());
+        if self.error_status && *metadata.level() == Level::ERROR && *details.status() != Status::Ok
+        {
+            details.set_status(Status::error(name.clone()));
         }
         let event = OtelEvent::new(name, SystemTime::now(), fields.attributes, 0);
         details.add_event(event);

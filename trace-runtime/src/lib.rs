@@ -73,6 +73,8 @@
 //! | [`thread`], `tokio` | spawning with the current context |
 //! | [`identity`] | attributes stamped on every span of a scope (components) |
 //! | [`hooks`] | [`SpanHook`](hooks::SpanHook): code run as spans start and end |
+//! | `tower` | server and client spans for tower services: axum, hyper, tonic (feature `tower`) |
+//! | `reqwest` | client spans for reqwest through reqwest-middleware (feature `reqwest`) |
 //! | `tracing_layer` | `tracing` spans and events in our traces, our ids in its logs (feature `tracing`) |
 //! | [`testing`] | span capture for tests (feature `testing`) |
 //! | `error` | [`PipelineError`], the error users handle |
@@ -101,6 +103,12 @@ pub mod testing;
 
 #[cfg(feature = "tracing")]
 pub mod tracing_layer;
+
+#[cfg(feature = "tower")]
+pub mod tower;
+
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
 
 #[doc(hidden)]
 pub mod __private;

@@ -40,7 +40,10 @@ impl ClientConfig {
         self.query = redaction;
     }
 
-    pub(crate) fn set_request_headers<N: AsRef<str>>(&mut self, names: impl IntoIterator<Item = N>) {
+    pub(crate) fn set_request_headers<N: AsRef<str>>(
+        &mut self,
+        names: impl IntoIterator<Item = N>,
+    ) {
         self.request_headers = RecordedHeaders::new(Message::Request, names);
     }
 

@@ -12,13 +12,13 @@
 
 use http::{Method, Version};
 
+pub(crate) use opentelemetry_semantic_conventions::attribute::RPC_METHOD;
 pub(crate) use opentelemetry_semantic_conventions::attribute::{
     CLIENT_ADDRESS, CLIENT_PORT, ERROR_TYPE, HTTP_REQUEST_BODY_SIZE, HTTP_REQUEST_METHOD,
     HTTP_REQUEST_METHOD_ORIGINAL, HTTP_RESPONSE_BODY_SIZE, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE,
     NETWORK_PROTOCOL_VERSION, SERVER_ADDRESS, SERVER_PORT, URL_FULL, URL_PATH, URL_QUERY,
     URL_SCHEME, USER_AGENT_ORIGINAL,
 };
-pub(crate) use opentelemetry_semantic_conventions::attribute::RPC_METHOD;
 
 // Deprecated by the crate in favour of the newer set (see the module docs).
 #[allow(deprecated)]

@@ -141,7 +141,10 @@ mod tests {
 
     #[test]
     fn forwarded_for_takes_the_first_hop_without_port_or_brackets() {
-        let h = headers(&[("forwarded", "for=\"[2001:db8::1]:4711\";proto=https, for=10.0.0.1")]);
+        let h = headers(&[(
+            "forwarded",
+            "for=\"[2001:db8::1]:4711\";proto=https, for=10.0.0.1",
+        )]);
         assert_eq!(forwarded_client(&h).as_deref(), Some("2001:db8::1"));
         let h = headers(&[("forwarded", "proto=http;for=192.0.2.60:80")]);
         assert_eq!(forwarded_client(&h).as_deref(), Some("192.0.2.60"));

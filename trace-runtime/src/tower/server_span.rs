@@ -40,7 +40,10 @@ pub(crate) fn start(config: &ServerConfig, parts: &Parts) -> ExchangeSpan {
 }
 
 fn record_request(span: &mut HeldSpan, config: &ServerConfig, parts: &Parts, grpc: bool) {
-    match grpc.then(|| semconv::grpc_method(parts.uri.path())).flatten() {
+    match grpc
+        .then(|| semconv::grpc_method(parts.uri.path()))
+        .flatten()
+    {
         Some((service, method)) => {
             span.rename(Cow::Owned(parts.uri.path()[1..].to_owned()));
             span.set(semconv::RPC_SYSTEM, semconv::GRPC);
@@ -80,9 +83,10 @@ fn record_http(span: &mut HeldSpan, config: &ServerConfig, parts: &Parts) {
     span.set(semconv::URL_PATH, parts.uri.path().to_owned());
     // A server sees the scheme only in absolute-form or HTTP/2 requests;
     // otherwise it is the plain-TCP default (TLS is terminated elsewhere).
-    let scheme = parts.uri.scheme_str().map_or(Cow::Borrowed("http"), |s| {
-        Cow::Owned(s.to_owned())
-    });
+    let scheme = parts
+        .uri
+        .scheme_str()
+        .map_or(Cow::Borrowed("http"), |s| Cow::Owned(s.to_owned()));
     span.set(semconv::URL_SCHEME, scheme);
     if let (Some(redaction), Some(query)) = (&config.query, parts.uri.query()) {
         span.set(semconv::URL_QUERY, redaction.apply(query));

@@ -141,7 +141,8 @@ pub use opentelemetry_sdk as otel_sdk;
 // The README's Rust blocks, compiled and run as doctests of this crate.
 //
 // Some blocks use optional features (`tokio` for `trace_runtime::tokio::spawn`,
-// `http` for `http::HeaderMap` as a carrier), and a crate cannot turn on its
+// `http` for `http::HeaderMap` as a carrier, `tower` and `reqwest` for the
+// layers), and a crate cannot turn on its
 // own features for its doctests: they see the library as this build compiled
 // it, plus the `[dev-dependencies]` (where the blocks' other crates, such as
 // axum and reqwest, come from). So the README is included only when those
@@ -149,9 +150,16 @@ pub use opentelemetry_sdk as otel_sdk;
 //
 // * `cargo test --workspace`: features are unified across the workspace, and
 //   `trace-tests` enables them;
-// * `cargo test -p trace-runtime --doc --all-features` (or `--features tokio,http,testing`).
+// * `cargo test -p trace-runtime --doc --all-features` (or `--features tokio,http,testing,tower,reqwest`).
 //
 // `cargo test -p trace-runtime --doc` with the default features skips it.
-#[cfg(all(doctest, feature = "tokio", feature = "http", feature = "testing"))]
+#[cfg(all(
+    doctest,
+    feature = "tokio",
+    feature = "http",
+    feature = "testing",
+    feature = "tower",
+    feature = "reqwest"
+))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

@@ -169,18 +169,16 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         if !held::enabled(&client_span::CLIENT) {
-            return ResponseFuture::new(self.inner.call(request), None);
+            return ResponseFuture::call(&mut self.inner, request, None);
         }
         let (mut parts, body) = request.into_parts();
-        let mut span = client_span::start(
+        let span = client_span::start(
             &self.config,
             &parts.method,
             &Target::of_uri(&parts.uri),
             &mut parts.headers,
         );
         let request = Request::from_parts(parts, body);
-        let inner = &mut self.inner;
-        let future = span.in_scope(|| inner.call(request));
-        ResponseFuture::new(future, Some(span))
+        ResponseFuture::call(&mut self.inner, request, Some(span))
     }
 }

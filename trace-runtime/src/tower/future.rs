@@ -48,8 +48,29 @@ pin_project_lite::pin_project! {
 }
 
 impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, span: Option<ExchangeSpan>) -> ResponseFuture<F> {
-        ResponseFuture { inner, span }
+    /// Calls `service` with `request`, inside `span` when there is one
+    /// (work the service does in `call` belongs to the exchange too).
+    pub(crate) fn call<S, R>(
+        service: &mut S,
+        request: R,
+        span: Option<ExchangeSpan>,
+    ) -> ResponseFuture<S::Future>
+    where
+        S: tower_service::Service<R, Future = F>,
+    {
+        match span {
+            Some(mut span) => {
+                let inner = span.in_scope(|| service.call(request));
+                ResponseFuture {
+                    inner,
+                    span: Some(span),
+                }
+            }
+            None => ResponseFuture {
+                inner: service.call(request),
+                span: None,
+            },
+        }
     }
 }
 

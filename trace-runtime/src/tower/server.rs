@@ -245,17 +245,15 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         if !held::enabled(&server_span::SERVER) {
-            return ResponseFuture::new(self.inner.call(request), None);
+            return ResponseFuture::call(&mut self.inner, request, None);
         }
         let (parts, body) = request.into_parts();
         if self.config.skip.as_ref().is_some_and(|skip| skip(&parts)) {
             let request = Request::from_parts(parts, body);
-            return ResponseFuture::new(self.inner.call(request), None);
+            return ResponseFuture::call(&mut self.inner, request, None);
         }
-        let mut span = server_span::start(&self.config, &parts);
+        let span = server_span::start(&self.config, &parts);
         let request = Request::from_parts(parts, body);
-        let inner = &mut self.inner;
-        let future = span.in_scope(|| inner.call(request));
-        ResponseFuture::new(future, Some(span))
+        ResponseFuture::call(&mut self.inner, request, Some(span))
     }
 }

@@ -403,3 +403,16 @@ fn header_map_is_still_available_to_handlers() {
     let ((_, body), _) = support::run(1, || send(app, request));
     assert_eq!(body, "hello");
 }
+
+#[test]
+fn a_head_request_whose_body_is_never_sent_is_not_cancelled() {
+    let request = Request::head("/users/5").body(String::new()).unwrap();
+    let ((status, body), spans) = support::run(2, || send(app(TraceLayer::new()), request));
+    assert_eq!((status, body.as_str()), (StatusCode::OK, ""));
+    let server = spans.named("HEAD /users/{id}");
+    assert_eq!(server.attr(CANCELLED_ATTRIBUTE), None);
+    assert_eq!(
+        server.attr_i64(semconv::HTTP_RESPONSE_STATUS_CODE),
+        Some(200)
+    );
+}

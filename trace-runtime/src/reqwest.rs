@@ -26,11 +26,12 @@
 //! ```
 //! use trace_runtime::reqwest::TracingMiddleware;
 //!
-//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(TracingMiddleware::new())
-//!     .build();
-//! // client.get("http://127.0.0.1:8080/users/7").send().await
-//! # let _ = client;
+//! fn client() -> reqwest_middleware::ClientWithMiddleware {
+//!     reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!         .with(TracingMiddleware::new())
+//!         .build()
+//! }
+//! // client().get("http://127.0.0.1:8080/users/7").send().await
 //! ```
 
 use std::future::Future;

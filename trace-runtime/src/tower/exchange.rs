@@ -26,6 +26,9 @@ pub(crate) struct ExchangeSpan {
     body_bytes: u64,
     /// A gRPC status was recorded (from the headers or the trailers).
     grpc_status_seen: bool,
+    /// The response has no body to send (a `HEAD` request, a 204 or 304):
+    /// a server may drop it unpolled, which is no cancellation.
+    bodiless: bool,
 }
 
 impl ExchangeSpan {
@@ -42,7 +45,14 @@ impl ExchangeSpan {
             response_headers,
             body_bytes: 0,
             grpc_status_seen: false,
+            bodiless: false,
         }
+    }
+
+    /// Marks the exchange as one whose response has no body (`HEAD`).
+    pub(crate) fn without_response_body(mut self, bodiless: bool) -> ExchangeSpan {
+        self.bodiless = bodiless;
+        self
     }
 
     /// Runs `f` with the span current (see [`HeldSpan::in_scope`]).
@@ -54,6 +64,7 @@ impl ExchangeSpan {
     /// The response head arrived: its status (HTTP, or gRPC in a
     /// trailers-only response) and the recorded response headers.
     pub(crate) fn on_response(&mut self, status: StatusCode, headers: &HeaderMap) {
+        self.bodiless |= status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
         if !self.span.is_recording() {
             return;
         }
@@ -129,7 +140,7 @@ impl ExchangeSpan {
             let bytes = i64::try_from(self.body_bytes).unwrap_or(i64::MAX);
             self.span.set(semconv::HTTP_RESPONSE_BODY_SIZE, bytes);
         }
-        if completed || self.side == Side::Client {
+        if completed || self.bodiless || self.side == Side::Client {
             self.span.end();
         } else {
             self.span.end_cancelled();

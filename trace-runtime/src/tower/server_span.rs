@@ -37,6 +37,7 @@ pub(crate) fn start(config: &ServerConfig, parts: &Parts) -> ExchangeSpan {
         record_request(&mut span, config, parts, grpc);
     }
     ExchangeSpan::new(span, Side::Server, grpc, config.response_headers.clone())
+        .without_response_body(parts.method == http::Method::HEAD)
 }
 
 fn record_request(span: &mut HeldSpan, config: &ServerConfig, parts: &Parts, grpc: bool) {

@@ -73,6 +73,8 @@
 //! | [`thread`], `tokio` | spawning with the current context |
 //! | [`identity`] | attributes stamped on every span of a scope (components) |
 //! | [`hooks`] | [`SpanHook`](hooks::SpanHook): code run as spans start and end |
+//! | `tower` | server and client spans for tower services: axum, hyper, tonic (feature `tower`) |
+//! | `reqwest` | client spans for reqwest through reqwest-middleware (feature `reqwest`) |
 //! | `tracing_layer` | `tracing` spans and events in our traces, our ids in its logs (feature `tracing`) |
 //! | [`testing`] | span capture for tests (feature `testing`) |
 //! | `error` | [`PipelineError`], the error users handle |
@@ -101,6 +103,12 @@ pub mod testing;
 
 #[cfg(feature = "tracing")]
 pub mod tracing_layer;
+
+#[cfg(feature = "tower")]
+pub mod tower;
+
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
 
 #[doc(hidden)]
 pub mod __private;
@@ -133,7 +141,8 @@ pub use opentelemetry_sdk as otel_sdk;
 // The README's Rust blocks, compiled and run as doctests of this crate.
 //
 // Some blocks use optional features (`tokio` for `trace_runtime::tokio::spawn`,
-// `http` for `http::HeaderMap` as a carrier), and a crate cannot turn on its
+// `http` for `http::HeaderMap` as a carrier, `tower` and `reqwest` for the
+// layers), and a crate cannot turn on its
 // own features for its doctests: they see the library as this build compiled
 // it, plus the `[dev-dependencies]` (where the blocks' other crates, such as
 // axum and reqwest, come from). So the README is included only when those
@@ -141,9 +150,16 @@ pub use opentelemetry_sdk as otel_sdk;
 //
 // * `cargo test --workspace`: features are unified across the workspace, and
 //   `trace-tests` enables them;
-// * `cargo test -p trace-runtime --doc --all-features` (or `--features tokio,http,testing`).
+// * `cargo test -p trace-runtime --doc --all-features` (or `--features tokio,http,testing,tower,reqwest`).
 //
 // `cargo test -p trace-runtime --doc` with the default features skips it.
-#[cfg(all(doctest, feature = "tokio", feature = "http", feature = "testing"))]
+#[cfg(all(
+    doctest,
+    feature = "tokio",
+    feature = "http",
+    feature = "testing",
+    feature = "tower",
+    feature = "reqwest"
+))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

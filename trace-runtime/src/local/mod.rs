@@ -16,6 +16,7 @@
 //! | `start_options.rs` | [`StartOptions`]: explicit parent, `root`, links |
 //! | `guard.rs` | [`SpanGuard`]: a synchronous span, ended by `Drop` |
 //! | `future.rs` | [`PendingSpan`] and [`Instrumented`]: an async span that follows its task |
+//! | `held.rs` | a span owned by a value, entered on demand, ended when told (the tower layer's, which outlives the handler's future) |
 //! | `outcome.rs` | `Err`, panic and cancellation as span status ([`CANCELLED_ATTRIBUTE`]) |
 //! | `current_span.rs` | the current-span API: [`add_attribute`], [`record_event`], [`with_span`], ids |
 //! | `handle.rs` | [`PropagatedContext`]: the current context taken elsewhere |
@@ -28,6 +29,8 @@ pub(crate) mod future;
 pub(crate) mod gate;
 pub(crate) mod guard;
 pub(crate) mod handle;
+#[cfg(feature = "tower")]
+pub(crate) mod held;
 pub(crate) mod interop;
 pub(crate) mod outbox;
 pub(crate) mod outcome;

@@ -1,0 +1,122 @@
+//! Starting a server span from a request head: its parent (or link), its
+//! name and the request's attributes.
+
+use std::borrow::Cow;
+
+use http::request::Parts;
+use opentelemetry::trace::SpanKind;
+
+use super::conventions::{self as semconv, Side};
+use super::exchange::ExchangeSpan;
+use super::request;
+use super::request_span::RequestSpan;
+use super::server::ServerConfig;
+use crate::local::StartOptions;
+use crate::local::held::HeldSpan;
+use crate::propagation::extract;
+use crate::record::Callsite;
+
+/// The callsite of every server span: kind Server; the name is set per
+/// request. No function or file: the layer's own location would only be
+/// noise on the user's spans.
+pub(crate) static SERVER: Callsite = Callsite::new("HTTP", SpanKind::Server, "", "", 0);
+
+/// Starts the span of the request `parts` describes.
+pub(crate) fn start(config: &ServerConfig, parts: &Parts) -> ExchangeSpan {
+    let remote = extract(&parts.headers);
+    let options = if config.public_endpoint {
+        // A new trace, the caller's context as a link; its baggage (in
+        // `remote`'s scope) is not taken.
+        StartOptions::new().root().link(remote)
+    } else {
+        StartOptions::new().parent(remote)
+    };
+    let mut span = HeldSpan::start(&SERVER, options);
+    let grpc = semconv::is_grpc(&parts.headers);
+    if span.is_recording() {
+        record_request(&mut span, config, parts, grpc);
+    }
+    ExchangeSpan::new(span, Side::Server, grpc, config.response_headers.clone())
+        .without_response_body(parts.method == http::Method::HEAD)
+}
+
+fn record_request(span: &mut HeldSpan, config: &ServerConfig, parts: &Parts, grpc: bool) {
+    match grpc
+        .then(|| semconv::grpc_method(parts.uri.path()))
+        .flatten()
+    {
+        Some((service, method)) => {
+            span.rename(Cow::Owned(parts.uri.path()[1..].to_owned()));
+            span.set(semconv::RPC_SYSTEM, semconv::GRPC);
+            span.set(semconv::RPC_SERVICE, service.to_owned());
+            span.set(semconv::RPC_METHOD, method.to_owned());
+        }
+        None => record_http(span, config, parts),
+    }
+    if let Some(version) = semconv::protocol_version(parts.version) {
+        span.set(semconv::NETWORK_PROTOCOL_VERSION, version);
+    }
+    if let Some(authority) = request::requested_authority(&parts.uri, &parts.headers) {
+        request::record_server_address(span, &authority, None);
+    }
+    record_client_address(span, config, parts);
+    request::record_user_agent(span, &parts.headers);
+    request::record_request_body_size(span, &parts.headers);
+    if !config.request_headers.is_empty() {
+        config.request_headers.record(&parts.headers, span);
+    }
+    if let Some(hook) = &config.on_request {
+        hook(parts, &mut RequestSpan::new(span));
+    }
+}
+
+/// The HTTP part: method, name, route, path, scheme, query.
+fn record_http(span: &mut HeldSpan, config: &ServerConfig, parts: &Parts) {
+    let method = request::record_method(span, &parts.method);
+    match route(config, parts) {
+        Some(route) => {
+            span.rename(Cow::Owned(format!("{method} {route}")));
+            span.set(semconv::HTTP_ROUTE, route);
+        }
+        // The method alone: a static name, nothing allocated.
+        None => span.rename(Cow::Borrowed(method)),
+    }
+    span.set(semconv::URL_PATH, parts.uri.path().to_owned());
+    // A server sees the scheme only in absolute-form or HTTP/2 requests;
+    // otherwise it is the plain-TCP default (TLS is terminated elsewhere).
+    let scheme = parts
+        .uri
+        .scheme_str()
+        .map_or(Cow::Borrowed("http"), |s| Cow::Owned(s.to_owned()));
+    span.set(semconv::URL_SCHEME, scheme);
+    if let (Some(redaction), Some(query)) = (&config.query, parts.uri.query()) {
+        span.set(semconv::URL_QUERY, redaction.apply(query));
+    }
+}
+
+/// The route template: the configured extractor's, else axum's `MatchedPath`.
+fn route(config: &ServerConfig, parts: &Parts) -> Option<Cow<'static, str>> {
+    if let Some(route) = &config.route {
+        return route(parts);
+    }
+    #[cfg(feature = "axum")]
+    if let Some(matched) = parts.extensions.get::<axum::extract::MatchedPath>() {
+        return Some(Cow::Owned(matched.as_str().to_owned()));
+    }
+    None
+}
+
+/// `client.address` and `client.port`: the forwarded client when trusted,
+/// else the connection's peer.
+fn record_client_address(span: &mut HeldSpan, config: &ServerConfig, parts: &Parts) {
+    if config.trust_forwarded
+        && let Some(client) = request::forwarded_client(&parts.headers)
+    {
+        span.set(semconv::CLIENT_ADDRESS, client.into_owned());
+        return;
+    }
+    if let Some(peer) = request::peer_address(parts) {
+        span.set(semconv::CLIENT_ADDRESS, peer.ip().to_string());
+        span.set(semconv::CLIENT_PORT, i64::from(peer.port()));
+    }
+}

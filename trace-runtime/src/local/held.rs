@@ -14,6 +14,7 @@
 //! traced call.
 
 use std::borrow::Cow;
+use std::fmt::Display;
 
 use opentelemetry::trace::Status;
 use opentelemetry::{Key, Value};
@@ -97,17 +98,17 @@ impl HeldSpan {
     pub(crate) fn set_error(&mut self, description: Cow<'static, str>) {
         if let Some(record) = self.record() {
             let details = record.details();
-            if details.status == Status::Unset {
-                details.status = Status::Error { description };
+            if *details.status() == Status::Unset {
+                details.set_status(Status::Error { description });
             }
         }
     }
 
     /// Records a failure as a traced call records an `Err`: status Error
     /// and an `exception` event with `type_name` and `message`.
-    pub(crate) fn record_exception(&mut self, type_name: &'static str, message: String) {
+    pub(crate) fn record_exception(&mut self, type_name: &'static str, message: &dyn Display) {
         if let Some(record) = self.record() {
-            outcome::record_exception(record, type_name, message, Vec::new());
+            outcome::record_exception(record, type_name, message, std::iter::empty());
         }
     }
 

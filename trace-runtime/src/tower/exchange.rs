@@ -124,9 +124,9 @@ impl ExchangeSpan {
 
     /// The service (or transport, or response body) failed: status Error
     /// and an `exception` event, as a traced call records an `Err`.
-    pub(crate) fn on_error<E: Display + ?Sized>(&mut self, error: &E, type_name: &'static str) {
+    pub(crate) fn on_error<E: Display>(&mut self, error: &E, type_name: &'static str) {
         if self.span.is_recording() {
-            self.span.record_exception(type_name, error.to_string());
+            self.span.record_exception(type_name, error);
         }
     }
 

@@ -137,6 +137,21 @@ pub fn median_ns(group: &str, bench: &str) -> Option<f64> {
     estimates["median"]["point_estimate"].as_f64()
 }
 
+/// [`median_ns`], only if criterion wrote it at or after `since`: a
+/// result of this run, never a stale one from an earlier run.
+pub fn fresh_median_ns(group: &str, bench: &str, since: std::time::SystemTime) -> Option<f64> {
+    let path = criterion_home()
+        .join(group)
+        .join(bench)
+        .join("new")
+        .join("estimates.json");
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    if modified < since {
+        return None;
+    }
+    median_ns(group, bench)
+}
+
 /// One row of a summary: a criterion bench id and what it measures.
 #[derive(Clone, Copy, Debug)]
 pub struct Variant {
@@ -166,16 +181,7 @@ pub fn print_summary(
     since: std::time::SystemTime,
 ) -> String {
     let fresh = |id: &str| -> Option<f64> {
-        let path = criterion_home()
-            .join(group)
-            .join(id)
-            .join("new")
-            .join("estimates.json");
-        let modified = std::fs::metadata(path).ok()?.modified().ok()?;
-        if modified < since {
-            return None;
-        }
-        median_ns(group, id).map(|ns| ns / CHILDREN as f64)
+        fresh_median_ns(group, id, since).map(|ns| ns / CHILDREN as f64)
     };
     let bare_ns = fresh(bare);
     let reference_ns: Vec<(&str, Option<f64>)> =

@@ -202,6 +202,7 @@ async fn main() {
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let http_server = tokio::spawn(axum::serve(http_listener, app).into_future());
 
+    println!("One order, one trace across the HTTP, gRPC and reqwest hops:\n");
     let answer = http_client()
         .get(format!("{base}/orders/apple"))
         .send()
@@ -218,6 +219,5 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     http_server.abort();
     grpc_server.abort();
-    println!("\nOne trace, across HTTP, gRPC and reqwest hops:\n");
     drop(pipeline);
 }

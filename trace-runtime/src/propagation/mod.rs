@@ -35,7 +35,7 @@ pub use crate::local::{IntoLink, PropagatedContext, propagate_context, with_prop
 pub use carrier::{Extract, Inject, Otel};
 
 use crate::local::Current;
-use crate::record::{Scope, SpanIds};
+use crate::record::{Scope, SpanIds, sent_parents};
 
 /// Writes the current context into `carrier` as W3C `traceparent`,
 /// `tracestate` and `baggage`. Outside any span only baggage is written.
@@ -58,6 +58,11 @@ pub fn inject<C: Inject + ?Sized>(carrier: &mut C) {
 pub fn inject_context<C: Inject + ?Sized>(context: &PropagatedContext, carrier: &mut C) {
     let scope = context.current().scope.as_deref();
     if let Some(span) = context.current().span {
+        if span.sampled && !span.remote {
+            // A span of this process, which it will export: the console
+            // draws what the receiver starts under it if that comes back here.
+            sent_parents::note_sent(span.span_id);
+        }
         carrier.set(
             "traceparent",
             w3c::format_traceparent(w3c::Traceparent {

@@ -26,6 +26,7 @@
 //! | `scope.rs` | [`Scope`]: the settings children inherit (identity, sink, sampler, tracestate, baggage) |
 //! | `sampling.rs` | [`Decider`]: a sampling rule as a value a scope can carry |
 //! | `sink.rs` | [`Sink`]: where a test capture receives its records |
+//! | `sent_parents.rs` | span ids this process sent out as a parent, so a span coming back with one is drawn under it |
 
 pub(crate) mod callsite;
 pub(crate) mod clock;
@@ -35,6 +36,7 @@ pub(crate) mod ids;
 pub(crate) mod inline;
 mod sampling;
 mod scope;
+pub(crate) mod sent_parents;
 mod sink;
 
 use std::sync::Arc;

@@ -16,6 +16,16 @@
 //! one write, so the trees of concurrent requests never interleave line by
 //! line.
 //!
+//! A remote parent may still be in this process: a service that calls
+//! itself, or a client and server on loopback in an example or a test. The
+//! server span's parent then came from a header this process wrote. Span
+//! ids written into carriers are remembered (lossily, see
+//! `record/sent_parents.rs`), and a span whose remote parent is one of
+//! them waits for it like any child, so the whole trace, every hop,
+//! prints as one tree when the outermost span ends. This is why the
+//! exporter reads that table from `record`: the only thing it takes from
+//! the rest of the crate.
+//!
 //! Nothing is dropped silently:
 //! - a span that arrives after its parent was printed (a detached task that
 //!   outlived its caller) is printed at once under a `(continued)` header;

@@ -264,6 +264,30 @@ fn remote_parent_in_the_same_process_joins_the_tree() {
 }
 
 #[test]
+fn a_remote_parent_this_process_sent_out_is_waited_for_across_batches() {
+    let out = Captured::default();
+    let exporter = out.exporter();
+    // The client span (id 0x7e57_..01) injected its context; the server
+    // span that came back with it as a remote parent ends first, in a batch
+    // of its own.
+    let client_id = 0x7e57_0000_0000_0001_u64;
+    crate::record::sent_parents::note_sent(client_id);
+    let mut server = span(0x7e57_0000_0000_0002, client_id, "GET /users", 100, 800);
+    server.parent_span_is_remote = true;
+    server.span_kind = SpanKind::Server;
+
+    assert!(export(&exporter, vec![server]).is_ok());
+    assert_eq!(out.take(), "", "waits for its parent");
+    let mut client = span(client_id, 0, "GET", 0, 1_000);
+    client.span_kind = SpanKind::Client;
+    assert!(export(&exporter, vec![client]).is_ok());
+    assert_eq!(
+        out.take(),
+        "trace 4bf92f3577b34da6a3ce929d0e0e4736\nGET            1.00ms  client\n└─ GET /users   700µs  server\n\n"
+    );
+}
+
+#[test]
 fn links_and_dropped_counts_are_shown_under_the_span() {
     let out = Captured::default();
     let exporter = out.exporter();

@@ -9,6 +9,7 @@ use opentelemetry_sdk::trace::SpanData;
 
 use super::buffer::{PrintedSpans, TraceBuffer};
 use super::render::{Canvas, render_block};
+use crate::record::sent_parents;
 
 /// Nesting deeper than this is drawn at this depth, so a pathological chain
 /// of spans cannot make the output quadratic in its length.
@@ -83,6 +84,11 @@ impl Top {
 
 /// Whether `span` can head a block, and how: `None` while its parent is
 /// buffered. `Orphan` means "not yet": only a flush draws orphans.
+///
+/// A remote parent that this process sent out itself (a client span of
+/// this process whose request came back to one of its servers, see
+/// `record/sent_parents.rs`) is not remote for drawing: the span waits
+/// for it as for a local parent, and the trace prints as one tree.
 pub(super) fn top_of(
     span: &SpanData,
     trace_id: TraceId,
@@ -94,7 +100,7 @@ pub(super) fn top_of(
         Some(Top::Root)
     } else if index.ids.contains(&parent) {
         None
-    } else if span.parent_span_is_remote {
+    } else if span.parent_span_is_remote && !sent_parents::was_sent(span_id_u64(parent)) {
         Some(Top::RemoteParent(parent))
     } else if printed.contains(trace_id, parent) {
         Some(Top::Late(parent))
@@ -246,4 +252,8 @@ pub(super) enum Header {
 pub(super) enum Partial {
     Flushed,
     BufferFull,
+}
+
+fn span_id_u64(id: SpanId) -> u64 {
+    u64::from_be_bytes(id.to_bytes())
 }

@@ -71,11 +71,11 @@ async fn main() {
     let base = format!("http://{}", listener.local_addr().expect("local address"));
     let server = tokio::spawn(axum::serve(listener, app(base.clone())).into_future());
 
+    println!("One trace, client and server spans across two HTTP hops:\n");
     let client = reqwest::Client::new();
     let body = http_get(&client, format!("{base}/checkout")).await;
     println!("client received: {body:?}");
 
     server.abort();
-    println!("\nOne trace, client and server spans across two HTTP hops:\n");
     drop(pipeline);
 }

@@ -49,11 +49,14 @@
 
 use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use std::collections::HashSet;
 use syn::ext::IdentExt as _;
-use syn::{AttrStyle, Block, Expr, Ident, LitStr, Stmt};
+
+use syn::{AttrStyle, Block, Expr, Ident, ItemFn, LitStr, Stmt};
 
 use crate::args::{Args, SpanName};
 use crate::ast::{AsyncTail, Flavor, Output, Traced};
+use crate::async_fn;
 use crate::attributes::{Field, FieldValue, Render, StaticLiteral};
 use crate::rewrite::{self, first_span};
 
@@ -232,7 +235,7 @@ pub(crate) fn traced(traced: Traced) -> TokenStream {
     let callsite = callsite(&cx, &args, &func.sig.ident);
 
     let body = match flavor {
-        Flavor::AsyncFn => async_fn(&cx, output, &mut func.block),
+        Flavor::AsyncFn => async_fn(&cx, &args, output, &mut func),
         Flavor::AsyncTail(tail) => fn_returning_async_block(&cx, output, &func.block, tail),
         Flavor::Sync => sync_fn(&cx, output, &mut func.block),
     };
@@ -600,10 +603,12 @@ fn sync_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStre
     }
 }
 
-/// The body of an `async fn`: the runtime's future around an `async move`
-/// block holding the body, awaited. The span is opened when the future is
-/// first polled (an `async fn` runs nothing before that) and entered on
-/// every poll by the runtime's future.
+/// The body of an `async fn`, which becomes the plain function it stands
+/// for (see `async_fn`): the span is opened at the call, then the
+/// runtime's future is returned around an `async move` block that first
+/// moves every parameter in, then holds the body. The span is entered on
+/// every poll by the runtime's future; `parent` and `link` expressions
+/// are evaluated at the call, before the span opens.
 ///
 /// ```text
 /// // Input:
@@ -614,10 +619,12 @@ fn sync_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStre
 /// }
 ///
 /// // Output:
-/// async fn fetch(&self, id: u64) -> Result<Row, DbError> {
+/// fn fetch(&self, id: u64) -> impl ::core::future::Future<Output = Result<Row, DbError>> {
 ///     CALLSITE;
 ///     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
 ///     RT::__private::Instrumented::new(__traced_span, async move {
+///         let _ = &self;
+///         let id = id;
 ///         let __traced_ret: Result<Row, DbError> = {
 ///             let row = RT::__private::observe_try!(self.db.get(id).await)?;
 ///             Ok(row)
@@ -625,19 +632,44 @@ fn sync_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStre
 ///         RT::__private::observe!(&__traced_ret);
 ///         __traced_ret
 ///     })
-///     .await
+/// }
+/// ```
+///
+/// An `async fn` that `async_fn::rewritable` excludes (`-> !`,
+/// `#[must_use]`, another attribute macro after `#[traced]`) keeps its
+/// signature, and its span opens when the future is first polled:
+///
+/// ```text
+/// // Output:
+/// #[must_use]
+/// async fn fetch(&self, id: u64) -> Result<Row, DbError> {
+///     CALLSITE;
+///     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
+///     RT::__private::Instrumented::new(__traced_span, async move { .. }).await
 /// }
 /// ```
 ///
 /// The inner block is built by [`async_body`].
-fn async_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStream {
+fn async_fn(cx: &Context, args: &Args, output: Option<Output>, func: &mut ItemFn) -> TokenStream {
     let runtime = &cx.runtime;
     let span = &cx.span;
     let pending = cx.pending();
-    let inner = async_body(cx, output, block);
+    if !async_fn::rewritable(&func.attrs, output.as_ref()) {
+        let inner = async_body(cx, output, &mut func.block);
+        return quote! {
+            let #span = #pending;
+            #runtime::__private::Instrumented::new(#span, async move { #inner }).await
+        };
+    }
+    let mut kept = HashSet::new();
+    for expr in args.parent().into_iter().chain(args.links()) {
+        async_fn::identifiers(expr.to_token_stream(), &mut kept);
+    }
+    let moves = async_fn::desugar(&mut func.sig, &kept);
+    let inner = async_body(cx, output, &mut func.block);
     quote! {
         let #span = #pending;
-        #runtime::__private::Instrumented::new(#span, async move { #inner }).await
+        #runtime::__private::Instrumented::new(#span, async move { #moves #inner })
     }
 }
 
@@ -873,7 +905,7 @@ mod tests {
     }
 
     #[test]
-    fn async_fn_wraps_the_body_in_the_runtime_future() {
+    fn async_fn_opens_the_span_at_the_call_and_returns_the_runtime_future() {
         let out = expand(
             "kind = client",
             "async fn f(x: u8) -> Result<u8, E> { g(x).await?; Ok(x) }",
@@ -881,15 +913,36 @@ mod tests {
         assert_contains(
             &out,
             &[
+                "fn f (x : u8) -> impl :: core :: future :: Future < Output = Result < u8 , E > > {",
                 "SpanKind :: Client",
                 "let __traced_span = :: trace_runtime :: __private :: PendingSpan :: new (& __TRACED_CALLSITE) ;",
-                ":: trace_runtime :: __private :: Instrumented :: new (__traced_span , async move {",
+                ":: trace_runtime :: __private :: Instrumented :: new (__traced_span , async move { let x = x ;",
                 "let __traced_ret : Result < u8 , E > = {",
                 "observe_try ! (g (x) . await) ?",
-                "}) . await",
             ],
         );
+        assert!(out.ends_with("__traced_ret }) }"), "{out}");
+        assert!(!out.contains("async fn"), "{out}");
         assert!(!out.contains("SpanGuard"), "{out}");
+    }
+
+    #[test]
+    fn async_fn_that_cannot_be_rewritten_keeps_its_signature_and_awaits() {
+        for item in [
+            "#[must_use] async fn f() -> u8 { 1 }",
+            "#[tokio::main] async fn f() -> u8 { 1 }",
+            "async fn f() -> ! { loop {} }",
+        ] {
+            let out = expand("", item);
+            assert_contains(
+                &out,
+                &[
+                    "async fn f ()",
+                    "Instrumented :: new (__traced_span , async move {",
+                    "}) . await }",
+                ],
+            );
+        }
     }
 
     #[test]
@@ -1011,7 +1064,7 @@ mod tests {
         assert_contains(
             &out,
             &[
-                "Instrumented :: new (__traced_span , async move { :: trace_runtime :: __private :: Attributes :: new () . with (& \"x\" , & x) . record () ; # [allow (clippy :: diverging_sub_expression)] let __traced_ret",
+                "Instrumented :: new (__traced_span , async move { let x = x ; :: trace_runtime :: __private :: Attributes :: new () . with (& \"x\" , & x) . record () ; # [allow (clippy :: diverging_sub_expression)] let __traced_ret",
             ],
         );
         let out = expand(

@@ -37,6 +37,7 @@
 
 mod args;
 mod ast;
+mod async_fn;
 mod attributes;
 mod expand;
 mod rewrite;

@@ -130,7 +130,11 @@ impl Drop for Guard {
 }
 
 /// Each guard records, when dropped, how many were dropped before it.
-struct Ordered(Arc<AtomicUsize>, Arc<std::sync::Mutex<Vec<&'static str>>>, &'static str);
+struct Ordered(
+    Arc<AtomicUsize>,
+    Arc<std::sync::Mutex<Vec<&'static str>>>,
+    &'static str,
+);
 
 impl Drop for Ordered {
     fn drop(&mut self) {
@@ -149,7 +153,11 @@ fn every_parameter_moves_into_the_future_and_is_dropped_when_it_ends() {
     let dropped = Arc::new(AtomicUsize::new(0));
     let guard = || Guard(Arc::clone(&dropped));
     let future = hold_guards(guard(), guard(), (guard(), guard()), guard());
-    assert_eq!(dropped.load(Ordering::SeqCst), 0, "nothing dropped at the call");
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        0,
+        "nothing dropped at the call"
+    );
     block_on(future);
     assert_eq!(dropped.load(Ordering::SeqCst), 5);
 

@@ -266,7 +266,8 @@ async fn async_fails(input: &str) -> Result<i32, std::num::ParseIntError> {
 
 #[test]
 fn async_errors_are_recorded_on_the_async_span() {
-    let (out, spans) = futures_executor::block_on(capture_future(async { async_fails("nope").await }));
+    let (out, spans) =
+        futures_executor::block_on(capture_future(async { async_fails("nope").await }));
     assert!(out.is_err());
     let span = spans.named("async_fails");
     assert_eq!(span.status, Status::error("invalid digit found in string"));

@@ -333,7 +333,9 @@ async fn async_args(id: u64, tags: Vec<String>, secret: String) -> usize {
 #[test]
 fn async_fn_args_are_recorded_from_the_owned_parameters() {
     let tags = vec![String::from("a"), String::from("b")];
-    let (n, spans) = block_on(capture_future(async { async_args(3, tags, String::from("s")).await }));
+    let (n, spans) = block_on(capture_future(async {
+        async_args(3, tags, String::from("s")).await
+    }));
     assert_eq!(n, 3);
     let span = spans.named("async_args");
     assert_eq!(attr(span, "id"), Some(&Value::I64(3)));
@@ -601,7 +603,9 @@ async fn handle_async(headers: HashMap<String, String>) -> usize {
 
 #[test]
 fn async_fn_parent_is_evaluated_with_the_parameters() {
-    let (n, spans) = block_on(capture_future(async { handle_async(incoming_headers()).await }));
+    let (n, spans) = block_on(capture_future(async {
+        handle_async(incoming_headers()).await
+    }));
     assert_eq!(n, 1);
     let span = spans.named("handle_async");
     assert_eq!(

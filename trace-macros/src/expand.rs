@@ -2,9 +2,11 @@
 //! (`ast::Traced`) into the same function whose every call is one bounded
 //! span.
 //!
-//! The signature is never touched (generics, lifetimes, `unsafe`,
+//! The signature is not touched (generics, lifetimes, `unsafe`,
 //! `extern "C"`, `impl Trait` arguments stay exactly as written); only the
-//! body changes. The generated code calls nothing but
+//! body changes, except for an `async fn`, which becomes the plain function
+//! returning `impl Future` it stands for (see `async_fn`), so that its span
+//! opens at the call. The generated code calls nothing but
 //! `RT::__private::*` (`RT` is `::trace_runtime`, or the `crate = path`
 //! argument) and `::core::*`, so it compiles in a crate that shadows `std`,
 //! `core`, `Result` or `Option`. Locals are `__traced_*` with mixed-site
@@ -39,7 +41,7 @@
 //! | the `static __TRACED_CALLSITE` (name, kind, code location) | [`callsite`] |
 //! | sync function | [`sync_fn`] |
 //! | the body bound to a typed `let` and observed | [`observed`] |
-//! | `async fn` | [`async_fn`] |
+//! | `async fn` (signature and parameters: `async_fn::desugar`) | [`async_fn`] |
 //! | function returning an `async` block (`-> impl Future`), `#[async_trait]` method | [`fn_returning_async_block`] |
 //! | literal `attrs(..)` in the callsite | [`static_attributes`] |
 //! | evaluated `attrs(..)` and `args(..)` | [`records`] |

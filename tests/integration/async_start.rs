@@ -189,8 +189,7 @@ fn parameters_drop_in_the_order_an_untraced_async_fn_drops_them() {
         } else {
             block_on(ordered_untraced(make("first"), make("wild"), make("last")));
         }
-        let order = order.lock().unwrap().clone();
-        order
+        order.lock().unwrap().clone()
     };
     let untraced = run(false);
     assert_eq!(untraced.len(), 4);

@@ -145,7 +145,7 @@ impl Context {
     ///     CALLSITE;
     ///     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
     ///     let __traced_ret: Result<&SocketAddr, Closed> = {
-    ///         let conn = RT::__private::observe_try_debug!(self.conn())?;
+    ///         let conn = RT::__private::observe_try_debug!(Result<&SocketAddr, Closed>; self.conn())?;
     ///         Ok(&conn.peer)
     ///     };
     ///     {
@@ -558,7 +558,7 @@ fn start_options(runtime: &TokenStream, args: &Args) -> Option<TokenStream> {
 ///     CALLSITE;
 ///     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
 ///     let __traced_ret: Result<&User, DbError> = {
-///         let row = RT::__private::observe_try!(self.db.get(id))?;
+///         let row = RT::__private::observe_try!(Result<&User, DbError>; self.db.get(id))?;
 ///         if row.deleted {
 ///             return {
 ///                 let __traced_ret: Result<&User, DbError> = Err(DbError::Gone);
@@ -628,7 +628,7 @@ fn sync_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStre
 ///         let _ = &self;
 ///         let id = id;
 ///         let __traced_ret: Result<Row, DbError> = {
-///             let row = RT::__private::observe_try!(self.db.get(id).await)?;
+///             let row = RT::__private::observe_try!(Result<Row, DbError>; self.db.get(id).await)?;
 ///             Ok(row)
 ///         };
 ///         RT::__private::observe!(&__traced_ret);
@@ -814,7 +814,7 @@ fn async_body(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenS
 /// // Output (`ty` = `Result<&User, DbError>`):
 /// #[allow(clippy::diverging_sub_expression)]
 /// let __traced_ret: Result<&User, DbError> = {
-///     let row = RT::__private::observe_try!(self.db.get(id))?;
+///     let row = RT::__private::observe_try!(Result<&User, DbError>; self.db.get(id))?;
 ///     Ok(&row.user)
 /// };
 /// #[allow(unreachable_code)]
@@ -883,7 +883,7 @@ mod tests {
                 ":: core :: line ! () ,) . with_qualified_name (__traced_here) ;",
                 "let __traced_guard = :: trace_runtime :: __private :: SpanGuard :: enter (& __TRACED_CALLSITE) ;",
                 "let __traced_ret : Result < & str , E > = {",
-                ":: trace_runtime :: __private :: observe_try ! (g ()) ?",
+                ":: trace_runtime :: __private :: observe_try ! (Result < & str , E > ; g ()) ?",
                 "return { let __traced_ret : Result < & str , E > = Err (e) ;",
                 ":: trace_runtime :: __private :: observe ! (& __traced_ret) ; } __traced_ret }",
             ],
@@ -920,7 +920,7 @@ mod tests {
                 "let __traced_span = :: trace_runtime :: __private :: PendingSpan :: new (& __TRACED_CALLSITE) ;",
                 ":: trace_runtime :: __private :: Instrumented :: new (__traced_span , async move { let x = x ;",
                 "let __traced_ret : Result < u8 , E > = {",
-                "observe_try ! (g (x) . await) ?",
+                "observe_try ! (Result < u8 , E > ; g (x) . await) ?",
             ],
         );
         assert!(out.ends_with("__traced_ret }) }"), "{out}");
@@ -972,7 +972,7 @@ mod tests {
                 "let __traced_span = :: trace_runtime :: __private :: PendingSpan :: new (& __TRACED_CALLSITE) ; { let y = x ;",
                 ":: trace_runtime :: __private :: Instrumented :: new (__traced_span , async move {",
                 "let __traced_ret : Result < u8 , E > =",
-                "observe_try ! (g (y)) ?",
+                "observe_try ! (Result < u8 , E > ; g (y)) ?",
             ],
         );
     }
@@ -1088,7 +1088,7 @@ mod tests {
             "fn f() -> Result<u8, E> { g()?; if x { return Ok(1); } Ok(2) }",
         );
         assert_eq!(out.matches("record_return !").count(), 2, "{out}");
-        assert_contains(&out, &["observe_try ! (g ()) ?"]);
+        assert_contains(&out, &["observe_try ! (Result < u8 , E > ; g ()) ?"]);
         let out = expand(
             "ret(%), err = false",
             "fn f() -> Result<u8, E> { g()?; Ok(2) }",
@@ -1111,7 +1111,7 @@ mod tests {
         assert_contains(
             &out,
             &[
-                "observe_try_display ! (g ()) ?",
+                "observe_try_display ! (Result < u8 , E > ; g ()) ?",
                 "observe_display ! (& __traced_ret)",
             ],
         );
@@ -1119,7 +1119,7 @@ mod tests {
         assert_contains(
             &out,
             &[
-                "observe_try_debug ! (g ()) ?",
+                "observe_try_debug ! (Result < u8 , E > ; g ()) ?",
                 "observe_debug ! (& __traced_ret)",
             ],
         );

@@ -166,7 +166,12 @@ use proc_macro::TokenStream;
 /// When the function returns a `Result`, an `Err` leaving it (by its final
 /// value, by `return`, or by `?`) sets the span's status to Error and
 /// records an `exception` event. This needs no bound on the error type and
-/// works for aliases such as `io::Result<T>`. Borrowed returns (`-> &str`,
+/// works for aliases such as `io::Result<T>`. Every exit records the error
+/// the function returns, the `E` of its `Result<T, E>`: at a `?`, after the
+/// `?` has converted the operand's error into it (`From`), so a `?` records
+/// the same type, message and `source()` chain as a `return Err(..)` of
+/// the converted value. A `?` on something other than a `Result` (an
+/// `Option`, a `Poll`) records nothing. Borrowed returns (`-> &str`,
 /// `-> Result<&T, E>`) keep working: the body is never moved into a
 /// closure. A `?` written inside a macro invocation (`vec![a?]`) is not
 /// observed individually. Return types containing `impl Trait` are not

@@ -4,11 +4,34 @@
 //! method resolution tries the receiver with five references first, then
 //! fewer, so it picks the first impl whose bounds hold, from the most
 //! informative (a `std::error::Error`, impl on four references + `&self`)
-//! down to "not a `Result`" (nothing to do). See `__private` for why `?`
-//! sites start one rung lower.
+//! down to "not a `Result`" (nothing to do).
+//!
+//! # At a `?`
+//!
+//! An `Err` leaving through `?` is recorded as the error the function
+//! returns, `F` of its `Result<U, F>`, after the `?`'s `From` conversion:
+//! exactly what a `return Err(..)` of the same value records (type,
+//! message and `source()` chain). Observing the operand's own error `E`
+//! instead cannot work in general: at `text.parse()?` the type `E` is
+//! still an inference variable when the macro's method call is resolved
+//! (it is fixed by a later `let n: u64`), a bound such as `E: Error` is then
+//! "may hold" for every rung, the first rung is taken, and the function no
+//! longer compiles when `E` turns out to be a `String`. `F` is always known
+//! there, because it comes from the declared return type.
+//!
+//! So `observe_try!(R; expr)` ranks impls on [`Exit<R, X>`] (`R` the
+//! return type, `X` the operand's type) by `F`'s bounds, and the chosen
+//! rung hands back a zero-sized converter that does the conversion the
+//! `?` would have done (`F::from(e)`), records the converted error, and
+//! yields `Result<T, F>`; the `?` after it then converts `F` into `F`, the
+//! identity. An operand that is not a `Result`, or a return type that is
+//! not one (`Option`, `Poll<Result<..>>`), or an `E` that `F` cannot be
+//! made from, reaches the last rung, which passes the operand to the `?`
+//! unchanged (and the compiler's own `?` errors stay as they were).
 
 use std::error::Error;
 use std::fmt::{Debug, Display};
+use std::marker::PhantomData;
 
 use opentelemetry::StringValue;
 
@@ -105,4 +128,221 @@ pub trait ObserveOther {
 impl<T: ?Sized> ObserveOther for Observed<'_, T> {
     #[inline]
     fn __traced_observe(&self) {}
+}
+
+/// `record_std_error` for one `dyn Error`: a single copy of the chain walk,
+/// whatever the error type.
+fn record_dyn_error(type_name: &'static str, error: &dyn Error) {
+    record_std_error(type_name, error);
+}
+
+/// The operand of a `?` (type `X`) in a function returning `R`, as a
+/// receiver whose impls are ranked by `R`'s error type (see the module
+/// docs). Zero-sized: it only carries the two types.
+pub struct Exit<R, X>(PhantomData<(fn() -> R, fn() -> X)>);
+
+impl<R, X> Exit<R, X> {
+    /// The probe for `operand`, whose type is all it takes from it.
+    #[inline(always)]
+    pub fn of(operand: &X) -> Self {
+        let _ = operand;
+        Exit(PhantomData)
+    }
+}
+
+impl<R, X> Debug for Exit<R, X> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Exit")
+    }
+}
+
+/// A rung of the `?` ladder: the converter its operand goes through.
+macro_rules! exit_rung {
+    ($(#[$doc:meta])* $rung:ident) => {
+        $(#[$doc])*
+        pub trait $rung {
+            /// The converter chosen for the operand.
+            type Converter;
+            /// The converter chosen for the operand.
+            fn __traced_exit(&self) -> Self::Converter;
+        }
+    };
+}
+
+exit_rung!(
+    /// `F: std::error::Error`: message and source chain.
+    ExitStdError
+);
+impl<U, F: Error + From<E>, T, E> ExitStdError for &&&&Exit<Result<U, F>, Result<T, E>> {
+    type Converter = Converter<F, StdErrorRender>;
+    #[inline(always)]
+    fn __traced_exit(&self) -> Self::Converter {
+        Converter(PhantomData)
+    }
+}
+
+exit_rung!(
+    /// `F: Display`.
+    ExitDisplay
+);
+impl<U, F: Display + From<E>, T, E> ExitDisplay for &&&Exit<Result<U, F>, Result<T, E>> {
+    type Converter = Converter<F, DisplayRender>;
+    #[inline(always)]
+    fn __traced_exit(&self) -> Self::Converter {
+        Converter(PhantomData)
+    }
+}
+
+exit_rung!(
+    /// `F: Debug`.
+    ExitDebug
+);
+impl<U, F: Debug + From<E>, T, E> ExitDebug for &&Exit<Result<U, F>, Result<T, E>> {
+    type Converter = Converter<F, DebugRender>;
+    #[inline(always)]
+    fn __traced_exit(&self) -> Self::Converter {
+        Converter(PhantomData)
+    }
+}
+
+exit_rung!(
+    /// Any other `F`: the type name is the message.
+    ExitOpaque
+);
+impl<U, F: From<E>, T, E> ExitOpaque for &Exit<Result<U, F>, Result<T, E>> {
+    type Converter = Converter<F, OpaqueRender>;
+    #[inline(always)]
+    fn __traced_exit(&self) -> Self::Converter {
+        Converter(PhantomData)
+    }
+}
+
+exit_rung!(
+    /// Not a `Result` operand in a `Result` function: left to the `?`.
+    ExitOther
+);
+impl<R, X> ExitOther for Exit<R, X> {
+    type Converter = Pass;
+    #[inline(always)]
+    fn __traced_exit(&self) -> Pass {
+        Pass
+    }
+}
+
+/// How a converted error is recorded.
+pub trait RenderError<F> {
+    /// Records `error` on the current span.
+    fn record(error: &F);
+}
+
+/// With its `source()` chain.
+#[derive(Debug)]
+pub struct StdErrorRender;
+impl<F: Error> RenderError<F> for StdErrorRender {
+    fn record(error: &F) {
+        record_dyn_error(std::any::type_name::<F>(), error);
+    }
+}
+
+/// With its `Display` text.
+#[derive(Debug)]
+pub struct DisplayRender;
+impl<F: Display> RenderError<F> for DisplayRender {
+    fn record(error: &F) {
+        record_on_current(std::any::type_name::<F>(), || {
+            (error.to_string(), Vec::<StringValue>::new())
+        });
+    }
+}
+
+/// With its `Debug` text.
+#[derive(Debug)]
+pub struct DebugRender;
+impl<F: Debug> RenderError<F> for DebugRender {
+    fn record(error: &F) {
+        record_on_current(std::any::type_name::<F>(), || {
+            (format!("{error:?}"), Vec::new())
+        });
+    }
+}
+
+/// With its type name.
+#[derive(Debug)]
+pub struct OpaqueRender;
+impl<F> RenderError<F> for OpaqueRender {
+    fn record(_: &F) {
+        let name = std::any::type_name::<F>();
+        record_on_current(name, || (name.to_owned(), Vec::new()));
+    }
+}
+
+/// Converts the error of a `?` operand into the function's error type `F`
+/// and records it with `Render`.
+#[derive(Debug)]
+pub struct Converter<F, Render>(PhantomData<(fn() -> F, Render)>);
+
+impl<F, Render: RenderError<F>> Converter<F, Render> {
+    /// `value` with its error converted to `F`, as `?` converts it; an
+    /// `Err` is recorded on the current span.
+    #[inline(always)]
+    pub fn exit<T, E>(self, value: Result<T, E>) -> Result<T, F>
+    where
+        F: From<E>,
+    {
+        match value {
+            Ok(value) => Ok(value),
+            Err(error) => Err(convert_and_record::<E, F, Render>(error)),
+        }
+    }
+}
+
+/// The `Err` path of [`Converter::exit`], kept out of line: the `Ok` path
+/// of a `?` stays as small as the `?` itself.
+#[inline(never)]
+#[cold]
+fn convert_and_record<E, F: From<E>, Render: RenderError<F>>(error: E) -> F {
+    let error = F::from(error);
+    Render::record(&error);
+    error
+}
+
+/// The operand of a `?` left as it is.
+#[derive(Debug)]
+pub struct Pass;
+
+impl Pass {
+    /// `value`, unchanged.
+    #[inline(always)]
+    pub fn exit<X>(self, value: X) -> X {
+        value
+    }
+}
+
+/// The error type of a `Result` type: what `err(%)` / `err(?)` convert a
+/// `?` operand's error into.
+pub trait ResultType {
+    /// `E` of `Result<T, E>`.
+    type Error;
+}
+impl<T, E> ResultType for Result<T, E> {
+    type Error = E;
+}
+
+/// `err(%)` at a `?` in a function returning `R`: converts the error into
+/// `R`'s error type and records its `Display` text.
+#[inline(always)]
+pub fn exit_display<R: ResultType, T, E>(value: Result<T, E>) -> Result<T, R::Error>
+where
+    R::Error: Display + From<E>,
+{
+    Converter::<R::Error, DisplayRender>(PhantomData).exit(value)
+}
+
+/// `err(?)` at a `?`: like [`exit_display`], with the `Debug` text.
+#[inline(always)]
+pub fn exit_debug<R: ResultType, T, E>(value: Result<T, E>) -> Result<T, R::Error>
+where
+    R::Error: Debug + From<E>,
+{
+    Converter::<R::Error, DebugRender>(PhantomData).exit(value)
 }

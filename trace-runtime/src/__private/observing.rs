@@ -139,7 +139,7 @@ fn record_dyn_error(type_name: &'static str, error: &dyn Error) {
 /// The operand of a `?` (type `X`) in a function returning `R`, as a
 /// receiver whose impls are ranked by `R`'s error type (see the module
 /// docs). Zero-sized: it only carries the two types.
-pub struct Exit<R, X>(PhantomData<(fn() -> R, fn() -> X)>);
+pub struct Exit<R, X>(PhantomData<fn(X) -> R>);
 
 impl<R, X> Exit<R, X> {
     /// The probe for `operand`, whose type is all it takes from it.
@@ -279,7 +279,7 @@ impl<F> RenderError<F> for OpaqueRender {
 /// Converts the error of a `?` operand into the function's error type `F`
 /// and records it with `Render`.
 #[derive(Debug)]
-pub struct Converter<F, Render>(PhantomData<(fn() -> F, Render)>);
+pub struct Converter<F, Render>(PhantomData<fn(Render) -> F>);
 
 impl<F, Render: RenderError<F>> Converter<F, Render> {
     /// `value` with its error converted to `F`, as `?` converts it; an

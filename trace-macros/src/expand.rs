@@ -11,7 +11,7 @@
 //! argument) and `::core::*`, so it compiles in a crate that shadows `std`,
 //! `core`, `Result` or `Option`. Locals are `__traced_*` with mixed-site
 //! hygiene, so user code can neither see nor clash with them; the only
-//! items are the static `__TRACED_CALLSITE` and the function
+//! items are the static `__TRACED_CALLSITE` and the unit struct
 //! `__traced_here` whose type name gives the callsite the function's fully
 //! qualified name (see [`callsite`]).
 //!
@@ -268,14 +268,17 @@ pub(crate) fn traced(traced: Traced) -> TokenStream {
 /// `code.function.name` is the function's fully qualified name: the path
 /// `module_path!()` does not know (the `Store` of `Store::load`, the
 /// `<Store as Repo>` of a trait method) is in the type name of an item
-/// declared in the body, `__traced_here`. The callsite keeps the function
-/// pointer and the collector calls it once per callsite (the runtime's
-/// `record::callsite` strips the `::__traced_here` and any `{{closure}}`
-/// segment of an async body); the calling thread only takes the static's
-/// address. The module path and name are the fallback, should the
-/// compiler's type name not have that shape. The item is declared first,
-/// before any statement, and `__traced_here` is a snake-case name used as
-/// a value, so neither rustc's nor clippy's lints see anything to report.
+/// declared in the body, the unit struct `__traced_here`. The callsite
+/// keeps a pointer to `type_name::<__traced_here>` and the collector calls
+/// it once per callsite (the runtime's `record::callsite` strips the
+/// `::__traced_here` and any `{{closure}}` segment of an async body); the
+/// calling thread only takes the static's address. The module path and
+/// name are the fallback, should the compiler's type name not have that
+/// shape. A struct rather than a function naming itself
+/// (`type_name_of_val(&f)`) because it costs one compiled function per
+/// traced function instead of two. The item is declared first, before any
+/// statement; its lowercase name (the suffix the runtime looks for) and its
+/// never being constructed are allowed on it.
 ///
 /// ```text
 /// // Input:
@@ -283,9 +286,8 @@ pub(crate) fn traced(traced: Traced) -> TokenStream {
 /// fn load_user(&self, id: u64) -> Result<&User, DbError> { .. }
 ///
 /// // Output (first thing in the body):
-/// fn __traced_here() -> &'static str {
-///     ::core::any::type_name_of_val(&__traced_here)  // "app::db::Store::load_user::__traced_here"
-/// }
+/// #[allow(non_camel_case_types, dead_code)]
+/// struct __traced_here;                              // type name "app::db::Store::load_user::__traced_here"
 /// static __TRACED_CALLSITE: RT::__private::Callsite = RT::__private::Callsite::new(
 ///     "load_user",                       // or `name = "..."` / `name = PATH`
 ///     RT::__private::SpanKind::Internal, // or `kind = ...`
@@ -293,7 +295,7 @@ pub(crate) fn traced(traced: Traced) -> TokenStream {
 ///     ::core::file!(),
 ///     ::core::line!(),
 /// )
-/// .with_qualified_name(__traced_here);
+/// .with_qualified_name(::core::any::type_name::<__traced_here>);
 /// ```
 fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
     let runtime = &cx.runtime;
@@ -309,9 +311,8 @@ fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
     let line = quote_spanned!(ident.span()=> ::core::line!());
     let attributes = static_attributes(runtime, args.fields());
     quote! {
-        fn __traced_here() -> &'static str {
-            ::core::any::type_name_of_val(&__traced_here)
-        }
+        #[allow(non_camel_case_types, dead_code)]
+        struct __traced_here;
         static __TRACED_CALLSITE: #runtime::__private::Callsite = #runtime::__private::Callsite::new(
             #name,
             #runtime::__private::SpanKind::#kind,
@@ -319,7 +320,7 @@ fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
             ::core::file!(),
             #line,
         )#attributes
-        .with_qualified_name(__traced_here);
+        .with_qualified_name(::core::any::type_name::<__traced_here>);
     }
 }
 
@@ -876,11 +877,11 @@ mod tests {
         assert_contains(
             &out,
             &[
-                "fn __traced_here () -> & 'static str { :: core :: any :: type_name_of_val (& __traced_here) } \
+                "# [allow (non_camel_case_types , dead_code)] struct __traced_here ; \
                  static __TRACED_CALLSITE : :: trace_runtime :: __private :: Callsite",
                 "\"f\" , :: trace_runtime :: __private :: SpanKind :: Internal",
                 ":: core :: concat ! (:: core :: module_path ! () , \"::\" , \"f\")",
-                ":: core :: line ! () ,) . with_qualified_name (__traced_here) ;",
+                ":: core :: line ! () ,) . with_qualified_name (:: core :: any :: type_name :: < __traced_here >) ;",
                 "let __traced_guard = :: trace_runtime :: __private :: SpanGuard :: enter (& __TRACED_CALLSITE) ;",
                 "let __traced_ret : Result < & str , E > = {",
                 ":: trace_runtime :: __private :: observe_try ! (Result < & str , E > ; g ()) ?",
@@ -1016,7 +1017,7 @@ mod tests {
         );
         assert!(
             out.starts_with(
-                "# [inline] pub (crate) unsafe extern \"C\" fn f < 'a , T : Copy , const N : usize > (x : & 'a [T ; N]) -> & 'a T where T : 'a { # ! [allow (unused)] fn __traced_here ()"
+                "# [inline] pub (crate) unsafe extern \"C\" fn f < 'a , T : Copy , const N : usize > (x : & 'a [T ; N]) -> & 'a T where T : 'a { # ! [allow (unused)] # [allow (non_camel_case_types , dead_code)] struct __traced_here ;"
             ),
             "{out}"
         );

@@ -312,31 +312,9 @@ fn an_err_through_question_mark_marks_every_span_it_leaves() {
     );
 }
 
-/// Three levels: `Top` caused by `Middle` caused by `Root`.
+/// Three levels: `Top` caused by `LoadError` caused by `Inner`.
 #[derive(Debug)]
-struct Root;
-impl fmt::Display for Root {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("root cause")
-    }
-}
-impl std::error::Error for Root {}
-
-#[derive(Debug)]
-struct Middle(Root);
-impl fmt::Display for Middle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("middle layer")
-    }
-}
-impl std::error::Error for Middle {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0)
-    }
-}
-
-#[derive(Debug)]
-struct Top(Middle);
+struct Top(LoadError);
 impl fmt::Display for Top {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("top layer")
@@ -347,18 +325,18 @@ impl std::error::Error for Top {
         Some(&self.0)
     }
 }
-impl From<Middle> for Top {
-    fn from(middle: Middle) -> Self {
-        Top(middle)
+impl From<LoadError> for Top {
+    fn from(error: LoadError) -> Self {
+        Top(error)
     }
 }
 
-fn middle() -> Result<u8, Middle> {
-    Err(Middle(Root))
+fn load() -> Result<u8, LoadError> {
+    Err(LoadError(Inner))
 }
 
 fn top() -> Result<u8, Top> {
-    Err(Top(Middle(Root)))
+    Err(Top(LoadError(Inner)))
 }
 
 /// Parsed only as far as its error: `text.parse()?` leaves the error type
@@ -366,23 +344,23 @@ fn top() -> Result<u8, Top> {
 #[derive(Debug)]
 struct Parsed;
 impl std::str::FromStr for Parsed {
-    type Err = Middle;
-    fn from_str(_: &str) -> Result<Self, Middle> {
-        Err(Middle(Root))
+    type Err = LoadError;
+    fn from_str(_: &str) -> Result<Self, LoadError> {
+        Err(LoadError(Inner))
     }
 }
 
 #[traced]
 fn returned(fail: bool) -> Result<u8, Top> {
     if fail {
-        return Err(Top(Middle(Root)));
+        return Err(Top(LoadError(Inner)));
     }
     Ok(1)
 }
 
 #[traced]
 fn tail_value() -> Result<u8, Top> {
-    Err(Top(Middle(Root)))
+    Err(Top(LoadError(Inner)))
 }
 
 #[traced]
@@ -393,7 +371,7 @@ fn question_mark_same_type() -> Result<u8, Top> {
 
 #[traced]
 fn question_mark_converted() -> Result<u8, Top> {
-    let value = middle()?;
+    let value = load()?;
     Ok(value)
 }
 
@@ -405,7 +383,7 @@ fn question_mark_inferred_later(text: &str) -> Result<u8, Top> {
 
 #[traced]
 async fn question_mark_async() -> Result<u8, Top> {
-    let value = middle()?;
+    let value = load()?;
     Ok(value)
 }
 
@@ -439,7 +417,7 @@ fn question_mark_and_return_record_the_same_error_with_its_source_chain() {
         concat!(module_path!(), "::Top").to_owned(),
         concat!(module_path!(), "::Top").to_owned(),
         "top layer".to_owned(),
-        r#"["middle layer","root cause"]"#.to_owned(),
+        r#"["could not load","disk on fire"]"#.to_owned(),
     ];
     for name in [
         "returned",
@@ -455,23 +433,23 @@ fn question_mark_and_return_record_the_same_error_with_its_source_chain() {
 
 #[traced(err(%))]
 fn display_returned() -> Result<u8, Top> {
-    Err(Top(Middle(Root)))
+    Err(Top(LoadError(Inner)))
 }
 
 #[traced(err(%))]
 fn display_question_mark() -> Result<u8, Top> {
-    let value = middle()?;
+    let value = load()?;
     Ok(value)
 }
 
 #[traced(err(?))]
 fn debug_returned() -> Result<u8, Top> {
-    Err(Top(Middle(Root)))
+    Err(Top(LoadError(Inner)))
 }
 
 #[traced(err(?))]
 fn debug_question_mark() -> Result<u8, Top> {
-    let value = middle()?;
+    let value = load()?;
     Ok(value)
 }
 
@@ -491,6 +469,6 @@ fn rendered_errors_are_the_same_at_question_mark_and_return() {
         display
     );
     let debug = recorded_error(spans.named("debug_returned"));
-    assert_eq!(debug[3], "Top(Middle(Root))");
+    assert_eq!(debug[3], "Top(LoadError(Inner))");
     assert_eq!(recorded_error(spans.named("debug_question_mark")), debug);
 }

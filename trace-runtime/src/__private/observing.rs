@@ -156,9 +156,12 @@ impl<R, X> Debug for Exit<R, X> {
     }
 }
 
-/// A rung of the `?` ladder: the converter its operand goes through.
+/// A rung of the `?` ladder: the trait `$rung`, implemented for the probe
+/// behind `$refs` references when the function's error type `F` can be
+/// made from the operand's `E` and has `$bound`, choosing a [`Converter`]
+/// that records with `$render`.
 macro_rules! exit_rung {
-    ($(#[$doc:meta])* $rung:ident) => {
+    ($(#[$doc:meta])* $rung:ident, [$($refs:tt)*], F: $($bound:path)?, $render:ident) => {
         $(#[$doc])*
         pub trait $rung {
             /// The converter chosen for the operand.
@@ -166,61 +169,40 @@ macro_rules! exit_rung {
             /// The converter chosen for the operand.
             fn __traced_exit(&self) -> Self::Converter;
         }
+        impl<U, F: From<E> $(+ $bound)?, T, E> $rung for $($refs)* Exit<Result<U, F>, Result<T, E>> {
+            type Converter = Converter<F, $render>;
+            #[inline(always)]
+            fn __traced_exit(&self) -> Self::Converter {
+                Converter(PhantomData)
+            }
+        }
     };
 }
 
 exit_rung!(
     /// `F: std::error::Error`: message and source chain.
-    ExitStdError
+    ExitStdError, [&&&&], F: Error, StdErrorRender
 );
-impl<U, F: Error + From<E>, T, E> ExitStdError for &&&&Exit<Result<U, F>, Result<T, E>> {
-    type Converter = Converter<F, StdErrorRender>;
-    #[inline(always)]
-    fn __traced_exit(&self) -> Self::Converter {
-        Converter(PhantomData)
-    }
-}
-
 exit_rung!(
     /// `F: Display`.
-    ExitDisplay
+    ExitDisplay, [&&&], F: Display, DisplayRender
 );
-impl<U, F: Display + From<E>, T, E> ExitDisplay for &&&Exit<Result<U, F>, Result<T, E>> {
-    type Converter = Converter<F, DisplayRender>;
-    #[inline(always)]
-    fn __traced_exit(&self) -> Self::Converter {
-        Converter(PhantomData)
-    }
-}
-
 exit_rung!(
     /// `F: Debug`.
-    ExitDebug
+    ExitDebug, [&&], F: Debug, DebugRender
 );
-impl<U, F: Debug + From<E>, T, E> ExitDebug for &&Exit<Result<U, F>, Result<T, E>> {
-    type Converter = Converter<F, DebugRender>;
-    #[inline(always)]
-    fn __traced_exit(&self) -> Self::Converter {
-        Converter(PhantomData)
-    }
-}
-
 exit_rung!(
     /// Any other `F`: the type name is the message.
-    ExitOpaque
+    ExitOpaque, [&], F:, OpaqueRender
 );
-impl<U, F: From<E>, T, E> ExitOpaque for &Exit<Result<U, F>, Result<T, E>> {
-    type Converter = Converter<F, OpaqueRender>;
-    #[inline(always)]
-    fn __traced_exit(&self) -> Self::Converter {
-        Converter(PhantomData)
-    }
-}
 
-exit_rung!(
-    /// Not a `Result` operand in a `Result` function: left to the `?`.
-    ExitOther
-);
+/// Not a `Result` operand in a `Result` function: left to the `?`.
+pub trait ExitOther {
+    /// The converter chosen for the operand.
+    type Converter;
+    /// The converter chosen for the operand.
+    fn __traced_exit(&self) -> Self::Converter;
+}
 impl<R, X> ExitOther for Exit<R, X> {
     type Converter = Pass;
     #[inline(always)]

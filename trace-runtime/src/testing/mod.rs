@@ -170,7 +170,9 @@ pub fn capture_live<R>(f: impl FnOnce() -> R) -> (R, LiveCapture) {
 ///     trace_runtime::thread::spawn(background)
 /// }
 ///
-/// let (worker, mut live) = futures_executor::block_on(testing::capture_future_live(start()));
+/// // Called inside the captured future: a traced `async fn` opens its span at the call.
+/// let (worker, mut live) =
+///     futures_executor::block_on(testing::capture_future_live(async { start().await }));
 /// worker.join().unwrap();
 /// let spans = live.wait_for(2, Duration::from_secs(10)).unwrap();
 /// spans.assert_parent(spans.named("background"), spans.named("start"));

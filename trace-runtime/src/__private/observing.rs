@@ -170,10 +170,10 @@ macro_rules! exit_rung {
             fn __traced_exit(&self) -> Self::Converter;
         }
         impl<U, F: From<E> $(+ $bound)?, T, E> $rung for $($refs)* Exit<Result<U, F>, Result<T, E>> {
-            type Converter = Converter<F, $render>;
+            type Converter = Converter<E, F, $render>;
             #[inline(always)]
             fn __traced_exit(&self) -> Self::Converter {
-                Converter(PhantomData)
+                Converter::from_impl()
             }
         }
     };
@@ -258,22 +258,41 @@ impl<F> RenderError<F> for OpaqueRender {
     }
 }
 
-/// Converts the error of a `?` operand into the function's error type `F`
-/// and records it with `Render`.
-#[derive(Debug)]
-pub struct Converter<F, Render>(PhantomData<fn(Render) -> F>);
+/// Converts the error `E` of a `?` operand into the function's error type
+/// `F` and records it with `Render`. Made only by a rung that has seen
+/// `F: From<E>`, which hands it the conversion: `exit` itself has no bound
+/// left to fail, so a conversion that does not exist is reported once, at
+/// the operand.
+pub struct Converter<E, F, Render> {
+    convert: fn(E) -> F,
+    render: PhantomData<fn() -> Render>,
+}
 
-impl<F, Render: RenderError<F>> Converter<F, Render> {
+impl<E, F: From<E>, Render> Converter<E, F, Render> {
+    /// The converter doing what `?` does, `F::from`.
+    #[inline(always)]
+    fn from_impl() -> Self {
+        Converter {
+            convert: F::from,
+            render: PhantomData,
+        }
+    }
+}
+
+impl<E, F, Render> Debug for Converter<E, F, Render> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Converter")
+    }
+}
+
+impl<E, F, Render: RenderError<F>> Converter<E, F, Render> {
     /// `value` with its error converted to `F`, as `?` converts it; an
     /// `Err` is recorded on the current span.
     #[inline(always)]
-    pub fn exit<T, E>(self, value: Result<T, E>) -> Result<T, F>
-    where
-        F: From<E>,
-    {
+    pub fn exit<T>(self, value: Result<T, E>) -> Result<T, F> {
         match value {
             Ok(value) => Ok(value),
-            Err(error) => Err(convert_and_record::<E, F, Render>(error)),
+            Err(error) => Err(convert_and_record::<E, F, Render>(self.convert, error)),
         }
     }
 }
@@ -282,8 +301,8 @@ impl<F, Render: RenderError<F>> Converter<F, Render> {
 /// of a `?` stays as small as the `?` itself.
 #[inline(never)]
 #[cold]
-fn convert_and_record<E, F: From<E>, Render: RenderError<F>>(error: E) -> F {
-    let error = F::from(error);
+fn convert_and_record<E, F, Render: RenderError<F>>(convert: fn(E) -> F, error: E) -> F {
+    let error = convert(error);
     Render::record(&error);
     error
 }
@@ -317,7 +336,7 @@ pub fn exit_display<R: ResultType, T, E>(value: Result<T, E>) -> Result<T, R::Er
 where
     R::Error: Display + From<E>,
 {
-    Converter::<R::Error, DisplayRender>(PhantomData).exit(value)
+    Converter::<E, R::Error, DisplayRender>::from_impl().exit(value)
 }
 
 /// `err(?)` at a `?`: like [`exit_display`], with the `Debug` text.
@@ -326,5 +345,5 @@ pub fn exit_debug<R: ResultType, T, E>(value: Result<T, E>) -> Result<T, R::Erro
 where
     R::Error: Debug + From<E>,
 {
-    Converter::<R::Error, DebugRender>(PhantomData).exit(value)
+    Converter::<E, R::Error, DebugRender>::from_impl().exit(value)
 }

@@ -44,8 +44,10 @@ async fn inventory() -> &'static str {
 }
 
 /// Builds the server. Both ways of joining the caller's trace are shown:
-/// `parent = extract(..)` on the handler (`/checkout`), or putting the
-/// handler's future under the extracted context (`/inventory`).
+/// `parent = extract(..)` on the handler (`/checkout`), or calling the
+/// handler inside a future put under the extracted context (`/inventory`:
+/// a traced `async fn` takes its parent when it is called, so the call goes
+/// inside the `async` block).
 fn app(base: String) -> Router {
     Router::new()
         .route(
@@ -54,7 +56,7 @@ fn app(base: String) -> Router {
         )
         .route(
             "/inventory",
-            get(|headers: HeaderMap| inventory().in_context(extract(&headers))),
+            get(|headers: HeaderMap| async { inventory().await }.in_context(extract(&headers))),
         )
 }
 

@@ -266,7 +266,8 @@ async fn async_fails(input: &str) -> Result<i32, std::num::ParseIntError> {
 
 #[test]
 fn async_errors_are_recorded_on_the_async_span() {
-    let (out, spans) = futures_executor::block_on(capture_future(async_fails("nope")));
+    let (out, spans) =
+        futures_executor::block_on(capture_future(async { async_fails("nope").await }));
     assert!(out.is_err());
     let span = spans.named("async_fails");
     assert_eq!(span.status, Status::error("invalid digit found in string"));
@@ -309,4 +310,165 @@ fn an_err_through_question_mark_marks_every_span_it_leaves() {
         1,
         "recorded once, at the `?`"
     );
+}
+
+/// Three levels: `Top` caused by `LoadError` caused by `Inner`.
+#[derive(Debug)]
+struct Top(LoadError);
+impl fmt::Display for Top {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("top layer")
+    }
+}
+impl std::error::Error for Top {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+impl From<LoadError> for Top {
+    fn from(error: LoadError) -> Self {
+        Top(error)
+    }
+}
+
+fn load() -> Result<u8, LoadError> {
+    Err(LoadError(Inner))
+}
+
+fn top() -> Result<u8, Top> {
+    Err(Top(LoadError(Inner)))
+}
+
+/// Parsed only as far as its error: `text.parse()?` leaves the error type
+/// unknown at the `?` until the `let` fixes the target type.
+#[derive(Debug)]
+struct Parsed;
+impl std::str::FromStr for Parsed {
+    type Err = LoadError;
+    fn from_str(_: &str) -> Result<Self, LoadError> {
+        Err(LoadError(Inner))
+    }
+}
+
+#[traced]
+fn returned(fail: bool) -> Result<u8, Top> {
+    if fail {
+        return Err(Top(LoadError(Inner)));
+    }
+    Ok(1)
+}
+
+#[traced]
+fn tail_value() -> Result<u8, Top> {
+    Err(Top(LoadError(Inner)))
+}
+
+#[traced]
+fn question_mark_same_type() -> Result<u8, Top> {
+    let value = top()?;
+    Ok(value)
+}
+
+#[traced]
+fn question_mark_converted() -> Result<u8, Top> {
+    let value = load()?;
+    Ok(value)
+}
+
+#[traced]
+fn question_mark_inferred_later(text: &str) -> Result<u8, Top> {
+    let _parsed: Parsed = text.parse()?;
+    Ok(1)
+}
+
+#[traced]
+async fn question_mark_async() -> Result<u8, Top> {
+    let value = load()?;
+    Ok(value)
+}
+
+/// What one span recorded for its error: status, `error.type`, and the
+/// exception event's type, message and source chain.
+fn recorded_error(span: &trace_runtime::otel_sdk::trace::SpanData) -> [String; 5] {
+    let events = events_named(span, "exception");
+    assert_eq!(events.len(), 1, "{}: one exception event", span.name);
+    let event = events[0];
+    [
+        format!("{:?}", span.status),
+        text(attr(span, "error.type")),
+        text(event_attr(event, "exception.type")),
+        text(event_attr(event, "exception.message")),
+        text(event_attr(event, "exception.source_chain")),
+    ]
+}
+
+#[test]
+fn question_mark_and_return_record_the_same_error_with_its_source_chain() {
+    let spans = capture(|| {
+        assert!(returned(true).is_err());
+        assert!(tail_value().is_err());
+        assert!(question_mark_same_type().is_err());
+        assert!(question_mark_converted().is_err());
+        assert!(question_mark_inferred_later("x").is_err());
+        assert!(futures_executor::block_on(question_mark_async()).is_err());
+    });
+    let expected = [
+        format!("{:?}", Status::error("top layer")),
+        concat!(module_path!(), "::Top").to_owned(),
+        concat!(module_path!(), "::Top").to_owned(),
+        "top layer".to_owned(),
+        r#"["could not load","disk on fire"]"#.to_owned(),
+    ];
+    for name in [
+        "returned",
+        "tail_value",
+        "question_mark_same_type",
+        "question_mark_converted",
+        "question_mark_inferred_later",
+        "question_mark_async",
+    ] {
+        assert_eq!(recorded_error(spans.named(name)), expected, "{name}");
+    }
+}
+
+#[traced(err(%))]
+fn display_returned() -> Result<u8, Top> {
+    Err(Top(LoadError(Inner)))
+}
+
+#[traced(err(%))]
+fn display_question_mark() -> Result<u8, Top> {
+    let value = load()?;
+    Ok(value)
+}
+
+#[traced(err(?))]
+fn debug_returned() -> Result<u8, Top> {
+    Err(Top(LoadError(Inner)))
+}
+
+#[traced(err(?))]
+fn debug_question_mark() -> Result<u8, Top> {
+    let value = load()?;
+    Ok(value)
+}
+
+#[test]
+fn rendered_errors_are_the_same_at_question_mark_and_return() {
+    let spans = capture(|| {
+        assert!(display_returned().is_err());
+        assert!(display_question_mark().is_err());
+        assert!(debug_returned().is_err());
+        assert!(debug_question_mark().is_err());
+    });
+    let display = recorded_error(spans.named("display_returned"));
+    assert_eq!(display[2], concat!(module_path!(), "::Top"));
+    assert_eq!(display[3], "top layer");
+    assert_eq!(
+        recorded_error(spans.named("display_question_mark")),
+        display
+    );
+    let debug = recorded_error(spans.named("debug_returned"));
+    assert_eq!(debug[3], "Top(LoadError(Inner))");
+    assert_eq!(recorded_error(spans.named("debug_question_mark")), debug);
 }

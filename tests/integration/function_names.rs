@@ -150,7 +150,8 @@ fn a_generic_impl_shows_its_parameters_as_placeholders() {
 
 #[test]
 fn async_methods_are_named_like_sync_ones() {
-    let (value, spans) = futures_executor::block_on(capture_future(Store.load_async()));
+    let (value, spans) =
+        futures_executor::block_on(capture_future(async { Store.load_async().await }));
     assert_eq!(value, Ok(2));
     let span = only(&spans, "load_async");
     assert_eq!(function_name(span), here("::shop::Store::load_async"));

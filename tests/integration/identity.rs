@@ -121,9 +121,11 @@ fn identity_follows_a_future_across_awaits_and_tasks() {
         .unwrap();
     let (_, spans) = runtime.block_on(capture_future(async {
         let worker = Identity::new(component("worker"));
-        worker.instrument(async_work()).await;
+        worker.instrument(async { async_work().await }).await;
         let handle = worker.run(propagate_context);
-        tokio::spawn(async_work().in_context(handle)).await.unwrap();
+        tokio::spawn(async { async_work().await }.in_context(handle))
+            .await
+            .unwrap();
     }));
     assert_eq!(spans.len(), 4);
     for span in spans.iter() {
@@ -164,9 +166,12 @@ fn a_future_passed_to_with_identity_carries_it_on_every_poll_and_thread() {
         .build()
         .unwrap();
     let ((), spans) = runtime.block_on(capture_future(async {
-        tokio::spawn(with_identity(component("orders"), job()).in_context(propagate_context()))
-            .await
-            .unwrap();
+        tokio::spawn(
+            with_identity(component("orders"), async { job().await })
+                .in_context(propagate_context()),
+        )
+        .await
+        .unwrap();
     }));
     assert_eq!(spans.all_named("step").len(), 2);
     for span in spans.iter() {

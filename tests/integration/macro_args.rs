@@ -286,7 +286,9 @@ async fn async_attributes(id: u64, name: String) -> usize {
 
 #[test]
 fn async_fn_attributes_are_evaluated_inside_the_async_span() {
-    let (len, spans) = block_on(capture_future(async_attributes(9, String::from("four"))));
+    let (len, spans) = block_on(capture_future(async {
+        async_attributes(9, String::from("four")).await
+    }));
     assert_eq!(len, 4);
     let span = spans.named("async_attributes");
     assert_eq!(attr(span, "id"), Some(&Value::I64(9)));
@@ -331,7 +333,9 @@ async fn async_args(id: u64, tags: Vec<String>, secret: String) -> usize {
 #[test]
 fn async_fn_args_are_recorded_from_the_owned_parameters() {
     let tags = vec![String::from("a"), String::from("b")];
-    let (n, spans) = block_on(capture_future(async_args(3, tags, String::from("s"))));
+    let (n, spans) = block_on(capture_future(async {
+        async_args(3, tags, String::from("s")).await
+    }));
     assert_eq!(n, 3);
     let span = spans.named("async_args");
     assert_eq!(attr(span, "id"), Some(&Value::I64(3)));
@@ -480,7 +484,7 @@ async fn async_ret(n: u32) -> Result<u32, String> {
 
 #[test]
 fn ret_records_the_output_of_an_async_fn() {
-    let (_, spans) = block_on(capture_future(async_ret(1)));
+    let (_, spans) = block_on(capture_future(async { async_ret(1).await }));
     assert_eq!(
         attr(spans.named("async_ret"), "return.value"),
         Some(&Value::I64(2))
@@ -599,7 +603,9 @@ async fn handle_async(headers: HashMap<String, String>) -> usize {
 
 #[test]
 fn async_fn_parent_is_evaluated_with_the_parameters() {
-    let (n, spans) = block_on(capture_future(handle_async(incoming_headers())));
+    let (n, spans) = block_on(capture_future(async {
+        handle_async(incoming_headers()).await
+    }));
     assert_eq!(n, 1);
     let span = spans.named("handle_async");
     assert_eq!(
@@ -674,7 +680,7 @@ async fn message_loop() {
 
 #[test]
 fn root_applies_to_async_fns() {
-    let (_, spans) = block_on(capture_future(message_loop()));
+    let (_, spans) = block_on(capture_future(async { message_loop().await }));
     let outer = spans.named("message_loop");
     let message = spans.named("per_message_async");
     assert_ne!(

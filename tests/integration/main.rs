@@ -30,6 +30,8 @@
 //! nothing is recorded); every other module specifies recording.
 
 #[cfg(not(traced_off))]
+mod async_start;
+#[cfg(not(traced_off))]
 mod attributes;
 #[cfg(not(traced_off))]
 mod context_restore;

@@ -51,7 +51,7 @@ fn traced_functions_behave_as_written() {
 #[test]
 fn spans_are_recorded_only_without_the_switch() {
     let spans = capture(|| load(21));
-    let (_, async_spans) = futures_executor::block_on(capture_future(doubled(1)));
+    let (_, async_spans) = futures_executor::block_on(capture_future(async { doubled(1).await }));
     if cfg!(traced_off) {
         assert!(spans.is_empty(), "{:?}", spans.names());
         assert!(async_spans.is_empty());

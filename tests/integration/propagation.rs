@@ -117,7 +117,7 @@ fn tokio_tasks_and_blocking_jobs_carry_the_context() {
         .enable_all()
         .build()
         .unwrap();
-    let (_, spans) = runtime.block_on(capture_future(async_parent_spawning()));
+    let (_, spans) = runtime.block_on(capture_future(async { async_parent_spawning().await }));
     let parent = spans.named("async_parent_spawning");
     let children = spans.children_of(parent);
     assert_eq!(children.len(), 5, "{:?}", spans.names());
@@ -133,7 +133,7 @@ fn a_future_can_be_put_under_a_handle() {
             propagate_context()
         }
         let handle = make_handle();
-        futures_executor::block_on(async_child().in_context(handle));
+        futures_executor::block_on(async { async_child().await }.in_context(handle));
     });
     spans.assert_parent(spans.named("async_child"), spans.named("make_handle"));
 }

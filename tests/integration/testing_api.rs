@@ -268,7 +268,7 @@ fn capture_future_live_sees_a_task_that_outlives_the_future() {
         .build()
         .unwrap();
     let (go, wait) = tokio::sync::oneshot::channel::<()>();
-    let ((), mut live) = runtime.block_on(capture_future_live(handler(wait)));
+    let ((), mut live) = runtime.block_on(capture_future_live(async { handler(wait).await }));
     assert_eq!(live.spans().names(), ["handler"]);
     go.send(()).unwrap();
     let spans = live.wait_for(2, NEVER).unwrap();

@@ -517,7 +517,8 @@ async fn traced_handler(dispatch: Dispatch) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_instrumented_future_keeps_its_span_across_awaits_and_threads() {
     let dispatch = bridged();
-    let (sum, spans) = capture_future(traced_handler(dispatch.clone()))
+    let handed = dispatch.clone();
+    let (sum, spans) = capture_future(async { traced_handler(handed).await })
         .with_subscriber(dispatch)
         .await;
     assert_eq!(sum, 6);

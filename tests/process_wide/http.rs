@@ -54,11 +54,14 @@ fn client_and_server_spans_share_one_trace_across_two_hops() {
         let app = Router::new()
             .route(
                 "/checkout",
-                get(move |h: HeaderMap| checkout(checkout_base.clone()).in_context(extract(&h))),
+                get(move |h: HeaderMap| {
+                    let base = checkout_base.clone();
+                    async move { checkout(base).await }.in_context(extract(&h))
+                }),
             )
             .route(
                 "/inventory",
-                get(|h: HeaderMap| inventory().in_context(extract(&h))),
+                get(|h: HeaderMap| async { inventory().await }.in_context(extract(&h))),
             );
         let server = tokio::spawn(axum::serve(listener, app).into_future());
         let body = http_get(&reqwest::Client::new(), format!("{base}/checkout")).await;

@@ -2,14 +2,16 @@
 //! (`ast::Traced`) into the same function whose every call is one bounded
 //! span.
 //!
-//! The signature is never touched (generics, lifetimes, `unsafe`,
+//! The signature is not touched (generics, lifetimes, `unsafe`,
 //! `extern "C"`, `impl Trait` arguments stay exactly as written); only the
-//! body changes. The generated code calls nothing but
+//! body changes, except for an `async fn`, which becomes the plain function
+//! returning `impl Future` it stands for (see `async_fn`), so that its span
+//! opens at the call. The generated code calls nothing but
 //! `RT::__private::*` (`RT` is `::trace_runtime`, or the `crate = path`
 //! argument) and `::core::*`, so it compiles in a crate that shadows `std`,
 //! `core`, `Result` or `Option`. Locals are `__traced_*` with mixed-site
 //! hygiene, so user code can neither see nor clash with them; the only
-//! items are the static `__TRACED_CALLSITE` and the function
+//! items are the static `__TRACED_CALLSITE` and the unit struct
 //! `__traced_here` whose type name gives the callsite the function's fully
 //! qualified name (see [`callsite`]).
 //!
@@ -39,7 +41,7 @@
 //! | the `static __TRACED_CALLSITE` (name, kind, code location) | [`callsite`] |
 //! | sync function | [`sync_fn`] |
 //! | the body bound to a typed `let` and observed | [`observed`] |
-//! | `async fn` | [`async_fn`] |
+//! | `async fn` (signature and parameters: `async_fn::desugar`) | [`async_fn`] |
 //! | function returning an `async` block (`-> impl Future`), `#[async_trait]` method | [`fn_returning_async_block`] |
 //! | literal `attrs(..)` in the callsite | [`static_attributes`] |
 //! | evaluated `attrs(..)` and `args(..)` | [`records`] |
@@ -49,11 +51,14 @@
 
 use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use std::collections::HashSet;
 use syn::ext::IdentExt as _;
-use syn::{AttrStyle, Block, Expr, Ident, LitStr, Stmt};
+
+use syn::{AttrStyle, Block, Expr, Ident, ItemFn, LitStr, Stmt};
 
 use crate::args::{Args, SpanName};
 use crate::ast::{AsyncTail, Flavor, Output, Traced};
+use crate::async_fn;
 use crate::attributes::{Field, FieldValue, Render, StaticLiteral};
 use crate::rewrite::{self, first_span};
 
@@ -140,7 +145,7 @@ impl Context {
     ///     CALLSITE;
     ///     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
     ///     let __traced_ret: Result<&SocketAddr, Closed> = {
-    ///         let conn = RT::__private::observe_try_debug!(self.conn())?;
+    ///         let conn = RT::__private::observe_try_debug!(Result<&SocketAddr, Closed>; self.conn())?;
     ///         Ok(&conn.peer)
     ///     };
     ///     {
@@ -232,7 +237,7 @@ pub(crate) fn traced(traced: Traced) -> TokenStream {
     let callsite = callsite(&cx, &args, &func.sig.ident);
 
     let body = match flavor {
-        Flavor::AsyncFn => async_fn(&cx, output, &mut func.block),
+        Flavor::AsyncFn => async_fn(&cx, &args, output, &mut func),
         Flavor::AsyncTail(tail) => fn_returning_async_block(&cx, output, &func.block, tail),
         Flavor::Sync => sync_fn(&cx, output, &mut func.block),
     };
@@ -263,14 +268,17 @@ pub(crate) fn traced(traced: Traced) -> TokenStream {
 /// `code.function.name` is the function's fully qualified name: the path
 /// `module_path!()` does not know (the `Store` of `Store::load`, the
 /// `<Store as Repo>` of a trait method) is in the type name of an item
-/// declared in the body, `__traced_here`. The callsite keeps the function
-/// pointer and the collector calls it once per callsite (the runtime's
-/// `record::callsite` strips the `::__traced_here` and any `{{closure}}`
-/// segment of an async body); the calling thread only takes the static's
-/// address. The module path and name are the fallback, should the
-/// compiler's type name not have that shape. The item is declared first,
-/// before any statement, and `__traced_here` is a snake-case name used as
-/// a value, so neither rustc's nor clippy's lints see anything to report.
+/// declared in the body, the unit struct `__traced_here`. The callsite
+/// keeps a pointer to `type_name::<__traced_here>` and the collector calls
+/// it once per callsite (the runtime's `record::callsite` strips the
+/// `::__traced_here` and any `{{closure}}` segment of an async body); the
+/// calling thread only takes the static's address. The module path and
+/// name are the fallback, should the compiler's type name not have that
+/// shape. A struct rather than a function naming itself
+/// (`type_name_of_val(&f)`) because it costs one compiled function per
+/// traced function instead of two. The item is declared first, before any
+/// statement; its lowercase name (the suffix the runtime looks for) and its
+/// never being constructed are allowed on it.
 ///
 /// ```text
 /// // Input:
@@ -278,9 +286,8 @@ pub(crate) fn traced(traced: Traced) -> TokenStream {
 /// fn load_user(&self, id: u64) -> Result<&User, DbError> { .. }
 ///
 /// // Output (first thing in the body):
-/// fn __traced_here() -> &'static str {
-///     ::core::any::type_name_of_val(&__traced_here)  // "app::db::Store::load_user::__traced_here"
-/// }
+/// #[allow(non_camel_case_types, dead_code)]
+/// struct __traced_here;                              // type name "app::db::Store::load_user::__traced_here"
 /// static __TRACED_CALLSITE: RT::__private::Callsite = RT::__private::Callsite::new(
 ///     "load_user",                       // or `name = "..."` / `name = PATH`
 ///     RT::__private::SpanKind::Internal, // or `kind = ...`
@@ -288,7 +295,7 @@ pub(crate) fn traced(traced: Traced) -> TokenStream {
 ///     ::core::file!(),
 ///     ::core::line!(),
 /// )
-/// .with_qualified_name(__traced_here);
+/// .with_qualified_name(::core::any::type_name::<__traced_here>);
 /// ```
 fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
     let runtime = &cx.runtime;
@@ -304,9 +311,8 @@ fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
     let line = quote_spanned!(ident.span()=> ::core::line!());
     let attributes = static_attributes(runtime, args.fields());
     quote! {
-        fn __traced_here() -> &'static str {
-            ::core::any::type_name_of_val(&__traced_here)
-        }
+        #[allow(non_camel_case_types, dead_code)]
+        struct __traced_here;
         static __TRACED_CALLSITE: #runtime::__private::Callsite = #runtime::__private::Callsite::new(
             #name,
             #runtime::__private::SpanKind::#kind,
@@ -314,7 +320,7 @@ fn callsite(cx: &Context, args: &Args, ident: &Ident) -> TokenStream {
             ::core::file!(),
             #line,
         )#attributes
-        .with_qualified_name(__traced_here);
+        .with_qualified_name(::core::any::type_name::<__traced_here>);
     }
 }
 
@@ -553,7 +559,7 @@ fn start_options(runtime: &TokenStream, args: &Args) -> Option<TokenStream> {
 ///     CALLSITE;
 ///     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
 ///     let __traced_ret: Result<&User, DbError> = {
-///         let row = RT::__private::observe_try!(self.db.get(id))?;
+///         let row = RT::__private::observe_try!(Result<&User, DbError>; self.db.get(id))?;
 ///         if row.deleted {
 ///             return {
 ///                 let __traced_ret: Result<&User, DbError> = Err(DbError::Gone);
@@ -600,10 +606,12 @@ fn sync_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStre
     }
 }
 
-/// The body of an `async fn`: the runtime's future around an `async move`
-/// block holding the body, awaited. The span is opened when the future is
-/// first polled (an `async fn` runs nothing before that) and entered on
-/// every poll by the runtime's future.
+/// The body of an `async fn`, which becomes the plain function it stands
+/// for (see `async_fn`): the span is opened at the call, then the
+/// runtime's future is returned around an `async move` block that first
+/// moves every parameter in, then holds the body. The span is entered on
+/// every poll by the runtime's future; `parent` and `link` expressions
+/// are evaluated at the call, before the span opens.
 ///
 /// ```text
 /// // Input:
@@ -614,30 +622,57 @@ fn sync_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStre
 /// }
 ///
 /// // Output:
-/// async fn fetch(&self, id: u64) -> Result<Row, DbError> {
+/// fn fetch(&self, id: u64) -> impl ::core::future::Future<Output = Result<Row, DbError>> {
 ///     CALLSITE;
 ///     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
 ///     RT::__private::Instrumented::new(__traced_span, async move {
+///         let _ = &self;
+///         let id = id;
 ///         let __traced_ret: Result<Row, DbError> = {
-///             let row = RT::__private::observe_try!(self.db.get(id).await)?;
+///             let row = RT::__private::observe_try!(Result<Row, DbError>; self.db.get(id).await)?;
 ///             Ok(row)
 ///         };
 ///         RT::__private::observe!(&__traced_ret);
 ///         __traced_ret
 ///     })
-///     .await
+/// }
+/// ```
+///
+/// An `async fn` that `async_fn::rewritable` excludes (`-> !`,
+/// `#[must_use]`, another attribute macro after `#[traced]`) keeps its
+/// signature, and its span opens when the future is first polled:
+///
+/// ```text
+/// // Output:
+/// #[must_use]
+/// async fn fetch(&self, id: u64) -> Result<Row, DbError> {
+///     CALLSITE;
+///     let __traced_span = RT::__private::PendingSpan::new(&__TRACED_CALLSITE);
+///     RT::__private::Instrumented::new(__traced_span, async move { .. }).await
 /// }
 /// ```
 ///
 /// The inner block is built by [`async_body`].
-fn async_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStream {
+fn async_fn(cx: &Context, args: &Args, output: Option<Output>, func: &mut ItemFn) -> TokenStream {
     let runtime = &cx.runtime;
     let span = &cx.span;
     let pending = cx.pending();
-    let inner = async_body(cx, output, block);
+    if !async_fn::rewritable(&func.attrs, output.as_ref()) {
+        let inner = async_body(cx, output, &mut func.block);
+        return quote! {
+            let #span = #pending;
+            #runtime::__private::Instrumented::new(#span, async move { #inner }).await
+        };
+    }
+    let mut kept = HashSet::new();
+    for expr in args.parent().into_iter().chain(args.links()) {
+        async_fn::identifiers(expr.to_token_stream(), &mut kept);
+    }
+    let moves = async_fn::desugar(&mut func.sig, &kept);
+    let inner = async_body(cx, output, &mut func.block);
     quote! {
         let #span = #pending;
-        #runtime::__private::Instrumented::new(#span, async move { #inner }).await
+        #runtime::__private::Instrumented::new(#span, async move { #moves #inner })
     }
 }
 
@@ -780,7 +815,7 @@ fn async_body(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenS
 /// // Output (`ty` = `Result<&User, DbError>`):
 /// #[allow(clippy::diverging_sub_expression)]
 /// let __traced_ret: Result<&User, DbError> = {
-///     let row = RT::__private::observe_try!(self.db.get(id))?;
+///     let row = RT::__private::observe_try!(Result<&User, DbError>; self.db.get(id))?;
 ///     Ok(&row.user)
 /// };
 /// #[allow(unreachable_code)]
@@ -842,14 +877,14 @@ mod tests {
         assert_contains(
             &out,
             &[
-                "fn __traced_here () -> & 'static str { :: core :: any :: type_name_of_val (& __traced_here) } \
+                "# [allow (non_camel_case_types , dead_code)] struct __traced_here ; \
                  static __TRACED_CALLSITE : :: trace_runtime :: __private :: Callsite",
                 "\"f\" , :: trace_runtime :: __private :: SpanKind :: Internal",
                 ":: core :: concat ! (:: core :: module_path ! () , \"::\" , \"f\")",
-                ":: core :: line ! () ,) . with_qualified_name (__traced_here) ;",
+                ":: core :: line ! () ,) . with_qualified_name (:: core :: any :: type_name :: < __traced_here >) ;",
                 "let __traced_guard = :: trace_runtime :: __private :: SpanGuard :: enter (& __TRACED_CALLSITE) ;",
                 "let __traced_ret : Result < & str , E > = {",
-                ":: trace_runtime :: __private :: observe_try ! (g ()) ?",
+                ":: trace_runtime :: __private :: observe_try ! (Result < & str , E > ; g ()) ?",
                 "return { let __traced_ret : Result < & str , E > = Err (e) ;",
                 ":: trace_runtime :: __private :: observe ! (& __traced_ret) ; } __traced_ret }",
             ],
@@ -873,7 +908,7 @@ mod tests {
     }
 
     #[test]
-    fn async_fn_wraps_the_body_in_the_runtime_future() {
+    fn async_fn_opens_the_span_at_the_call_and_returns_the_runtime_future() {
         let out = expand(
             "kind = client",
             "async fn f(x: u8) -> Result<u8, E> { g(x).await?; Ok(x) }",
@@ -881,15 +916,36 @@ mod tests {
         assert_contains(
             &out,
             &[
+                "fn f (x : u8) -> impl :: core :: future :: Future < Output = Result < u8 , E > > {",
                 "SpanKind :: Client",
                 "let __traced_span = :: trace_runtime :: __private :: PendingSpan :: new (& __TRACED_CALLSITE) ;",
-                ":: trace_runtime :: __private :: Instrumented :: new (__traced_span , async move {",
+                ":: trace_runtime :: __private :: Instrumented :: new (__traced_span , async move { let x = x ;",
                 "let __traced_ret : Result < u8 , E > = {",
-                "observe_try ! (g (x) . await) ?",
-                "}) . await",
+                "observe_try ! (Result < u8 , E > ; g (x) . await) ?",
             ],
         );
+        assert!(out.ends_with("__traced_ret }) }"), "{out}");
+        assert!(!out.contains("async fn"), "{out}");
         assert!(!out.contains("SpanGuard"), "{out}");
+    }
+
+    #[test]
+    fn async_fn_that_cannot_be_rewritten_keeps_its_signature_and_awaits() {
+        for item in [
+            "#[must_use] async fn f() -> u8 { 1 }",
+            "#[tokio::main] async fn f() -> u8 { 1 }",
+            "async fn f() -> ! { loop {} }",
+        ] {
+            let out = expand("", item);
+            assert_contains(
+                &out,
+                &[
+                    "async fn f ()",
+                    "Instrumented :: new (__traced_span , async move {",
+                    "}) . await }",
+                ],
+            );
+        }
     }
 
     #[test]
@@ -917,7 +973,7 @@ mod tests {
                 "let __traced_span = :: trace_runtime :: __private :: PendingSpan :: new (& __TRACED_CALLSITE) ; { let y = x ;",
                 ":: trace_runtime :: __private :: Instrumented :: new (__traced_span , async move {",
                 "let __traced_ret : Result < u8 , E > =",
-                "observe_try ! (g (y)) ?",
+                "observe_try ! (Result < u8 , E > ; g (y)) ?",
             ],
         );
     }
@@ -961,7 +1017,7 @@ mod tests {
         );
         assert!(
             out.starts_with(
-                "# [inline] pub (crate) unsafe extern \"C\" fn f < 'a , T : Copy , const N : usize > (x : & 'a [T ; N]) -> & 'a T where T : 'a { # ! [allow (unused)] fn __traced_here ()"
+                "# [inline] pub (crate) unsafe extern \"C\" fn f < 'a , T : Copy , const N : usize > (x : & 'a [T ; N]) -> & 'a T where T : 'a { # ! [allow (unused)] # [allow (non_camel_case_types , dead_code)] struct __traced_here ;"
             ),
             "{out}"
         );
@@ -1011,7 +1067,7 @@ mod tests {
         assert_contains(
             &out,
             &[
-                "Instrumented :: new (__traced_span , async move { :: trace_runtime :: __private :: Attributes :: new () . with (& \"x\" , & x) . record () ; # [allow (clippy :: diverging_sub_expression)] let __traced_ret",
+                "Instrumented :: new (__traced_span , async move { let x = x ; :: trace_runtime :: __private :: Attributes :: new () . with (& \"x\" , & x) . record () ; # [allow (clippy :: diverging_sub_expression)] let __traced_ret",
             ],
         );
         let out = expand(
@@ -1033,7 +1089,7 @@ mod tests {
             "fn f() -> Result<u8, E> { g()?; if x { return Ok(1); } Ok(2) }",
         );
         assert_eq!(out.matches("record_return !").count(), 2, "{out}");
-        assert_contains(&out, &["observe_try ! (g ()) ?"]);
+        assert_contains(&out, &["observe_try ! (Result < u8 , E > ; g ()) ?"]);
         let out = expand(
             "ret(%), err = false",
             "fn f() -> Result<u8, E> { g()?; Ok(2) }",
@@ -1056,7 +1112,7 @@ mod tests {
         assert_contains(
             &out,
             &[
-                "observe_try_display ! (g ()) ?",
+                "observe_try_display ! (Result < u8 , E > ; g ()) ?",
                 "observe_display ! (& __traced_ret)",
             ],
         );
@@ -1064,7 +1120,7 @@ mod tests {
         assert_contains(
             &out,
             &[
-                "observe_try_debug ! (g ()) ?",
+                "observe_try_debug ! (Result < u8 , E > ; g ()) ?",
                 "observe_debug ! (& __traced_ret)",
             ],
         );

@@ -9,7 +9,7 @@
 //!
 //! | argument | `__private` items the expansion calls |
 //! |---|---|
-//! | (always) | `Callsite::new`, `Callsite::with_qualified_name`, `SpanKind`, `SpanGuard::enter` (sync) or `PendingSpan::new` + `Instrumented::new` (async) |
+//! | (always) | `Callsite::new`, `Callsite::with_qualified_name`, `SpanKind`, `SpanGuard::enter` (sync) or `PendingSpan::new` + `Instrumented::new` (async, opened at the call) |
 //! | (a `Result` return) | `observe!` at the tail and each `return`, `observe_try!` at each `?` |
 //! | `err(%)` / `err(?)` | `observe_display!` / `observe_debug!`, `observe_try_display!` / `observe_try_debug!` instead |
 //! | `attrs(key = literal)` | `Callsite::with_attributes`, `StaticAttribute::new`, `StaticValue` |
@@ -26,6 +26,7 @@
 //! | parse | `args` | the `#[traced(...)]` arguments |
 //! | parse | `attributes` | the keys and values of `attrs(..)` and `args(..)` |
 //! | parse | `ast` | the one parsed view: arguments, function, flavor (sync / `async fn` / async tail), output type; what the attribute may be applied to |
+//! | rewrite | `async_fn` | an `async fn` as the plain function returning `impl Future` it stands for, so its span opens at the call |
 //! | validate | `validate` | `args` names, `ret` and `err(..)` against the function |
 //! | rewrite | `rewrite` | observing `?` and `return` in the body |
 //! | generate | `expand` | the instrumented function (an index of the transforms, each shown on the function generating it) |
@@ -37,6 +38,7 @@
 
 mod args;
 mod ast;
+mod async_fn;
 mod attributes;
 mod expand;
 mod rewrite;
@@ -74,11 +76,33 @@ use proc_macro::TokenStream;
 /// `self`, `&self`, `&mut self`, `self: Box<Self>`, `self: Pin<&mut Self>`),
 /// with generics, lifetimes, const generics, `where` clauses, `impl Trait`
 /// arguments and returns, `unsafe fn`, `extern "C" fn` and `-> !`. The
-/// signature is left exactly as written.
+/// signature is left exactly as written (an `async fn` becomes the plain
+/// function it stands for, see below).
 ///
-/// - **`async fn`** (free, inherent, or a native `async fn` in a trait with a
-///   default body): the span opens when the future is first polled, is
-///   entered on each poll, and ends when the future completes or is dropped.
+/// - **`async fn`** (free, inherent, in a trait with a default body, or in a
+///   trait `impl`): the span opens when the function is called, so it
+///   includes the time the future waits before it is first polled, and its
+///   parent is the span current at the call (not at the first poll). It is
+///   entered on each poll, and ends when the future completes or is dropped,
+///   polled or not (then marked cancelled). To do this, the function is
+///   emitted as the plain `fn` returning `impl Future<Output = T>` it stands
+///   for, its body an `async move` block into which every parameter moves,
+///   as in an `async fn` (drop order included); the return type captures
+///   every lifetime in scope, also in edition-2021 crates, and the future
+///   is `Send` exactly when the body's is. Wrappers applied to the returned
+///   future (`.in_context(..)`, `with_identity(attrs, fut)`,
+///   `testing::capture_future(fut)`) therefore do not reach the function's
+///   own span, which was opened at the call; call the function inside the
+///   wrapped future instead (`async { work().await }.in_context(ctx)`), or
+///   use `parent = ..`.
+///
+///   Kept as an `async fn`, with the span opening at the first poll: an
+///   `async fn` marked `#[must_use]` (that attribute also checks the
+///   awaited value, which a plain function cannot express), returning `!`,
+///   or followed by another attribute macro that may need the `async fn`
+///   itself (`#[tokio::main]` below `#[traced]`; any attribute other than
+///   `doc`, lint levels, `inline`, `cold`, `deprecated`, `cfg` and tool
+///   attributes).
 /// - **`fn ... -> impl Future<Output = T>` whose body ends in an `async`
 ///   block** (possibly after other statements): the span opens at the call
 ///   and covers running the returned future. If the body does not end in an
@@ -142,7 +166,12 @@ use proc_macro::TokenStream;
 /// When the function returns a `Result`, an `Err` leaving it (by its final
 /// value, by `return`, or by `?`) sets the span's status to Error and
 /// records an `exception` event. This needs no bound on the error type and
-/// works for aliases such as `io::Result<T>`. Borrowed returns (`-> &str`,
+/// works for aliases such as `io::Result<T>`. Every exit records the error
+/// the function returns, the `E` of its `Result<T, E>`: at a `?`, after the
+/// `?` has converted the operand's error into it (`From`), so a `?` records
+/// the same type, message and `source()` chain as a `return Err(..)` of
+/// the converted value. A `?` on something other than a `Result` (an
+/// `Option`, a `Poll`) records nothing. Borrowed returns (`-> &str`,
 /// `-> Result<&T, E>`) keep working: the body is never moved into a
 /// closure. A `?` written inside a macro invocation (`vec![a?]`) is not
 /// observed individually. Return types containing `impl Trait` are not
@@ -302,8 +331,9 @@ use proc_macro::TokenStream;
 /// `trace_runtime::propagate_context()`, by value, by reference, or as an
 /// `Option` (`None` keeps the current context). The expression is
 /// evaluated at the start of the call, before the span opens, with the
-/// parameters available (for an `async fn`, when the future is first
-/// polled, before the body's `async` block takes them).
+/// parameters available (for an `async fn` too: at the call, before the
+/// parameters move into its future; a parameter the expression names is
+/// left to it, and moves into the future only if the body uses it).
 ///
 /// ```ignore
 /// #[traced(kind = server, parent = trace_runtime::extract(request.headers()))]

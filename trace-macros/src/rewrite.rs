@@ -10,7 +10,10 @@
 //! What runs at each exit is the caller's choice ([`Exits`]): at a `?`, the
 //! error observation matching `err` (`observe_try!`, `observe_try_display!`
 //! for `err(%)`, `observe_try_debug!` for `err(?)`, or nothing with
-//! `err = false`); at a `return`, the error observation and, with `ret`,
+//! `err = false`), given the function's return type so that the error is
+//! recorded as the type the function returns, as at a `return` (the
+//! operand's own error type may not be inferred yet at the `?`; see the
+//! runtime's `__private/observing.rs`); at a `return`, the error observation and, with `ret`,
 //! the recording of the return value. A `?` is an error exit, so the return
 //! value is never recorded there.
 //!
@@ -51,7 +54,7 @@ pub(crate) struct Exits<'a> {
 /// return;
 ///
 /// // Output:
-/// let n = RT::__private::observe_try!(parse(s))?;
+/// let n = RT::__private::observe_try!(R; parse(s))?;
 /// return {
 ///     let __traced_ret: R = Err(e);
 ///     #[allow(unreachable_code)]
@@ -67,16 +70,18 @@ pub(crate) fn observe_exits(block: &mut Block, exits: &Exits<'_>) {
     ExitObserver { exits }.visit_block_mut(block);
 }
 
-/// `path!(operand)` (`path` being, e.g., `RT::__private::observe_try!`),
+/// `path!(R; operand)` (`path` being, e.g., `RT::__private::observe_try!`,
+/// `R` the function's return type, whose error type the operand's error is
+/// converted into and recorded as),
 /// spanned at the start of `operand`: rustc spans an `expr?` from the start
 /// of `expr` to the `?`, so an error about the `?` (a `Result` `?` in a
 /// function returning `Option`, say) underlines the user's `operand?`
 /// rather than the `#[traced]` attribute.
-fn wrap_operand(path: &TokenStream, operand: &Expr) -> TokenStream {
+fn wrap_operand(path: &TokenStream, ret: &Type, operand: &Expr) -> TokenStream {
     let span = first_span(operand);
     let operand = operand.to_token_stream();
     let mut call = respan(path.clone(), span);
-    let mut args = Group::new(Delimiter::Parenthesis, operand);
+    let mut args = Group::new(Delimiter::Parenthesis, quote!(#ret; #operand));
     args.set_span(span);
     call.extend([TokenTree::Group(args)]);
     call
@@ -139,7 +144,7 @@ impl VisitMut for ExitObserver<'_> {
             Expr::Try(try_expr) => {
                 if let Some(path) = &exits.question_mark {
                     let operand = take(&mut try_expr.expr);
-                    *try_expr.expr = Expr::Verbatim(wrap_operand(path, &operand));
+                    *try_expr.expr = Expr::Verbatim(wrap_operand(path, exits.ret, &operand));
                 }
             }
             Expr::Return(return_expr) if !exits.on_return.is_empty() => {
@@ -190,7 +195,7 @@ mod tests {
     fn question_mark_is_observed() {
         let out = rewrite("{ let n = parse(s)?; Ok(n) }");
         assert!(
-            out.contains("rt :: __private :: observe_try ! (parse (s)) ?"),
+            out.contains("rt :: __private :: observe_try ! (R ; parse (s)) ?"),
             "{out}"
         );
     }

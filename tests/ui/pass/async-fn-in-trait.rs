@@ -30,7 +30,7 @@ impl Greeter for English {
 }
 
 fn main() {
-    let (shouted, spans) = block_on(testing::capture_future(English.shout()));
+    let (shouted, spans) = block_on(testing::capture_future(async { English.shout().await }));
     assert_eq!(shouted.unwrap(), "HELLO WORLD");
     assert_eq!(spans.names(), ["shout", "greet"]);
     spans.assert_parent(spans.named("greet"), spans.named("shout"));

@@ -23,28 +23,23 @@ macro_rules! __traced_observe {
     }};
 }
 
-/// `observe_try!(expr)?`: evaluates `expr` once, observes it, yields it for `?`.
-///
-/// At a `?` the error type may not be inferred yet (`s.parse()?`); method
-/// resolution then takes the first rung that may apply. Starting at
-/// `Display` (one reference fewer) keeps that compiling for errors that are
-/// `Display` but not `std::error::Error` (e.g. `String`); the price is that
-/// the `source()` chain is not recorded for errors leaving through `?`.
+/// `observe_try!(R; expr)?`: evaluates `expr` once and yields it for the
+/// `?` of a function returning `R`, its error already converted into `R`'s
+/// error type and recorded (see `observing.rs`, "At a `?`").
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __traced_observe_try {
-    ($value:expr) => {
+    ($ret:ty; $value:expr) => {
         match $value {
             __traced_value => {
-                {
-                    #[allow(unused_imports)]
-                    use $crate::__private::observing::{
-                        ObserveDebug as _, ObserveDisplay as _, ObserveOpaque as _,
-                        ObserveOther as _, ObserveStdError as _,
-                    };
-                    (&&&&$crate::__private::observing::Observed(&__traced_value)).__traced_observe()
-                }
-                __traced_value
+                #[allow(unused_imports)]
+                use $crate::__private::observing::{
+                    ExitDebug as _, ExitDisplay as _, ExitOpaque as _, ExitOther as _,
+                    ExitStdError as _,
+                };
+                (&&&&&$crate::__private::observing::Exit::<$ret, _>::of(&__traced_value))
+                    .__traced_exit()
+                    .exit(__traced_value)
             }
         }
     };
@@ -68,31 +63,21 @@ macro_rules! __traced_observe_debug {
     };
 }
 
-/// `observe_try_display!(expr)?`: `observe_try!` with `Display` rendering.
+/// `observe_try_display!(R; expr)?`: `observe_try!` with `Display` rendering.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __traced_observe_try_display {
-    ($value:expr) => {
-        match $value {
-            __traced_value => {
-                $crate::__private::observing::observe_display(&__traced_value);
-                __traced_value
-            }
-        }
+    ($ret:ty; $value:expr) => {
+        $crate::__private::observing::exit_display::<$ret, _, _>($value)
     };
 }
 
-/// `observe_try_debug!(expr)?`: `observe_try!` with `Debug` rendering.
+/// `observe_try_debug!(R; expr)?`: `observe_try!` with `Debug` rendering.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __traced_observe_try_debug {
-    ($value:expr) => {
-        match $value {
-            __traced_value => {
-                $crate::__private::observing::observe_debug(&__traced_value);
-                __traced_value
-            }
-        }
+    ($ret:ty; $value:expr) => {
+        $crate::__private::observing::exit_debug::<$ret, _, _>($value)
     };
 }
 

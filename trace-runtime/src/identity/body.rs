@@ -9,7 +9,9 @@
 //! [`PassTheFutureItself`], so the compiler cannot choose and says so, naming
 //! the two.
 //! A future passed itself (`with_identity(attrs, job())`) is polled inside
-//! the scope, on whatever thread runs it.
+//! the scope, on whatever thread runs it; the span a traced `async fn`
+//! opens at its call is outside it unless the call is inside the future
+//! (`with_identity(attrs, async { job().await })`).
 
 use std::future::Future;
 

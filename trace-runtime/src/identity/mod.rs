@@ -100,12 +100,15 @@ impl Identity {
 
     /// Polls `future` inside this identity's scope, on whatever thread it runs.
     ///
+    /// A traced `async fn` opens its own span when it is called: call it
+    /// inside the instrumented future for that span to carry the identity.
+    ///
     /// ```
     /// use trace_runtime::{identity::Identity, otel::KeyValue, traced};
     /// #[traced]
     /// async fn consume() {}
     /// let worker = Identity::new([KeyValue::new("component.name", "worker")]);
-    /// futures_executor::block_on(worker.instrument(consume()));
+    /// futures_executor::block_on(worker.instrument(async { consume().await }));
     /// ```
     pub fn instrument<F: Future>(&self, future: F) -> InContext<F> {
         let here = crate::local::propagate_context();
@@ -156,7 +159,10 @@ impl Identity {
 /// itself, not a closure that makes one: `with_identity(attrs, job())`
 /// returns the future instrumented, and every poll of it (so everything
 /// after each `.await` inside `job`, on whatever thread the executor runs
-/// it) is in the scope.
+/// it) is in the scope. A traced `async fn` opens its own span when it is
+/// called, before `with_identity` runs: for that span to carry the
+/// identity too, call it inside the future passed
+/// (`with_identity(attrs, async { job().await })`).
 ///
 /// ```
 /// use trace_runtime::{current_identity, otel::KeyValue, with_identity};

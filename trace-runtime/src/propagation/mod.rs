@@ -117,6 +117,13 @@ pub fn extract<C: Extract + ?Sized>(carrier: &C) -> PropagatedContext {
 
 /// Puts futures under a propagated context.
 ///
+/// The context is current while the future is polled, so it is the parent
+/// of the spans the future starts then. A traced `async fn` opens its own
+/// span when it is called, under the context current at the call: to put
+/// that span under `context`, call it inside the future
+/// (`async { background().await }.in_context(handle)`), or give it
+/// `#[traced(parent = ..)]`.
+///
 /// ```
 /// use trace_runtime::{propagate_context, propagation::FutureExt, traced};
 ///
@@ -124,7 +131,7 @@ pub fn extract<C: Extract + ?Sized>(carrier: &C) -> PropagatedContext {
 /// async fn background() {}
 ///
 /// let handle = propagate_context();
-/// futures_executor::block_on(background().in_context(handle));
+/// futures_executor::block_on(async { background().await }.in_context(handle));
 /// ```
 pub trait FutureExt: Future + Sized {
     /// Polls `self` with `context` current (entered on each poll, left after it).

@@ -14,8 +14,8 @@
 //! `my_crate::db::load`. The full path (`my_crate::db::Store::load`,
 //! `<my_crate::db::Store as my_crate::db::Repo>::get`) is only known to the
 //! compiler, which prints it as the type name of an item declared inside
-//! the function. `#[traced]` declares one, `fn __traced_here() -> &'static
-//! str`, returning `core::any::type_name_of_val` of itself, and hands it to
+//! the function. `#[traced]` declares one, the unit struct `__traced_here`,
+//! and hands `core::any::type_name::<__traced_here>` to
 //! [`Callsite::with_qualified_name`]. The collector calls it the first time
 //! it converts a span of the callsite and caches the cleaned-up name in the
 //! callsite (see [`Callsite::function_name`]): the calling thread never
@@ -139,9 +139,9 @@ impl Callsite {
     }
 
     /// Gives the function's fully qualified name as the compiler prints it:
-    /// `here` returns `core::any::type_name_of_val` of a function item
-    /// `__traced_here` declared directly in the body of the instrumented
-    /// function (see the module docs). It is called once, on the collector
+    /// `here` returns the `core::any::type_name` of an item `__traced_here`
+    /// declared directly in the body of the instrumented function (see the
+    /// module docs). It is called once, on the collector
     /// thread; the compile-time `function` stays the fallback.
     pub const fn with_qualified_name(self, here: fn() -> &'static str) -> Callsite {
         Callsite {

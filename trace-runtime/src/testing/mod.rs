@@ -105,11 +105,16 @@ pub fn capture_sampled<R>(sampler: Sampler, f: impl FnOnce() -> R) -> Spans {
 /// Polls `future` to completion under a capture; returns its output and the
 /// spans it recorded.
 ///
+/// A traced `async fn` opens its span when it is called, so call it inside
+/// the captured future: `capture_future(work())` calls `work` before the
+/// capture starts, and its own span is not captured (the spans it starts
+/// while polled are).
+///
 /// ```
 /// use trace_runtime::{testing, traced};
 /// #[traced]
 /// async fn work() -> u8 { 7 }
-/// let (out, spans) = futures_executor::block_on(testing::capture_future(work()));
+/// let (out, spans) = futures_executor::block_on(testing::capture_future(async { work().await }));
 /// assert_eq!((out, spans.len()), (7, 1));
 /// ```
 pub async fn capture_future<F: Future>(future: F) -> (F::Output, Spans) {
@@ -165,7 +170,9 @@ pub fn capture_live<R>(f: impl FnOnce() -> R) -> (R, LiveCapture) {
 ///     trace_runtime::thread::spawn(background)
 /// }
 ///
-/// let (worker, mut live) = futures_executor::block_on(testing::capture_future_live(start()));
+/// // Called inside the captured future: a traced `async fn` opens its span at the call.
+/// let (worker, mut live) =
+///     futures_executor::block_on(testing::capture_future_live(async { start().await }));
 /// worker.join().unwrap();
 /// let spans = live.wait_for(2, Duration::from_secs(10)).unwrap();
 /// spans.assert_parent(spans.named("background"), spans.named("start"));

@@ -50,12 +50,9 @@ impl Outbox {
     /// Moves a thread's ended spans to their destination, leaving `ended`
     /// empty with its capacity.
     pub(crate) fn send(&mut self, ended: &mut Vec<SpanRecord>) {
-        // Most records have no scope at all: that test reads the record
-        // only, where asking for a sink reads the scope too.
-        if ended.iter().any(|r| r.scope.is_some())
-            && ended
-                .iter()
-                .any(|r| r.scope.as_ref().is_some_and(|s| s.sink.is_some()))
+        if ended
+            .iter()
+            .any(|r| r.scope.as_ref().is_some_and(|s| s.sink.is_some()))
         {
             deliver_to_sinks(ended);
             if ended.is_empty() {

@@ -150,11 +150,11 @@ impl<L: WriteAttributes> Attributes<L> {
     /// literals, plain paths and fields).
     #[inline]
     pub fn enter(self, callsite: &'static Callsite) -> SpanGuard {
-        let attributes = &self.0;
         SpanGuard::enter_with_attributes(
             callsite,
-            |inline| attributes.prepare(&mut Starting(inline)),
-            |record| attributes.write_to(&mut Recording(record)),
+            self.0,
+            |attributes, inline| attributes.prepare(&mut Starting(inline)),
+            |attributes, record| attributes.write_to(&mut Recording(record)),
         )
     }
 }

@@ -53,10 +53,11 @@ impl SpanGuard {
     /// the new record the general way (details box, limits). Neither runs
     /// for a span that is not recorded; `write` only for a sampled one.
     #[inline]
-    pub(crate) fn enter_with_attributes(
+    pub(crate) fn enter_with_attributes<A>(
         callsite: &'static Callsite,
-        prepare: impl FnOnce(&mut InlineAttributes) -> bool,
-        write: impl FnOnce(&mut SpanRecord),
+        attributes: A,
+        prepare: impl FnOnce(&A, &mut InlineAttributes) -> bool,
+        write: impl FnOnce(&A, &mut SpanRecord),
     ) -> SpanGuard {
         if !Self::records(callsite) {
             return SpanGuard::inert();
@@ -65,10 +66,12 @@ impl SpanGuard {
             return SpanGuard::UNSAMPLED;
         }
         let mut inline = InlineAttributes::EMPTY;
-        if prepare(&mut inline) {
+        if prepare(&attributes, &mut inline) {
             Self::enter_recording_inline(callsite, inline)
         } else {
-            Self::enter_recording_writing(callsite, write)
+            // Moved, not borrowed: the values stay in registers on the
+            // common path and are stored only for this call.
+            Self::enter_recording_writing(callsite, move |record| write(&attributes, record))
         }
     }
 

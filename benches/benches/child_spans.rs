@@ -45,7 +45,9 @@ use trace_runtime::{Pipeline, PipelineStats};
 mod common;
 mod workloads;
 
-use workloads::{arg_types, bare, fastrace_spans, sdk, traced, traced_args, tracing_otel};
+use workloads::{
+    arg_types, at_start, bare, fastrace_spans, sdk, traced, traced_args, tracing_otel,
+};
 
 const GROUP: &str = "child_spans";
 /// Spans recorded by one call of a `parent`.
@@ -219,7 +221,14 @@ fn main() {
 
         // One argument of each primitive type, against `traced` (filter
         // them out with a criterion regex when only the peers matter).
-        for &(id, parent) in arg_types::PARENTS {
+        // The same recorded as the span starts (`workloads::at_start`).
+        for &(id, parent) in arg_types::PARENTS.iter().chain(at_start::PARENTS).chain(&[
+            ("start_args_two", at_start::two::parent as fn() -> u64),
+            (
+                "hand_written_arg_i64",
+                at_start::hand_written_after_start::parent,
+            ),
+        ]) {
             group.bench_function(id, |b| {
                 b.iter_custom(|iters| timed_blocks_of(parent, clock, iters, FLUSH_EVERY, drain))
             });
@@ -326,6 +335,23 @@ fn main() {
             what: "#[traced(args(x))]: one argument of the named type per span",
             comparable: true,
         }))
+        .chain(at_start::PARENTS.iter().map(|&(id, _)| Variant {
+            id,
+            what: "the same argument recorded as the span starts (hand-written expansion)",
+            comparable: true,
+        }))
+        .chain([
+            Variant {
+                id: "start_args_two",
+                what: "an i64 and a &str recorded as the span starts (hand-written expansion)",
+                comparable: true,
+            },
+            Variant {
+                id: "hand_written_arg_i64",
+                what: "traced_arg_i64's expansion written by hand (argument recorded after the start)",
+                comparable: true,
+            },
+        ])
         .collect();
     print_summary(
         GROUP,

@@ -13,6 +13,9 @@
 //! `BENCH_CLOCK=wall`) as `child_spans.rs`; the `#[traced]` queue is
 //! drained, untimed, after every block, so the collector keeps up.
 //! `INTERLEAVED_ROUNDS` sets the number of rounds (default 300).
+//! `INTERLEAVED_ONLY=traced,bare` runs only the variants named (ids as in
+//! the table): one variant per process is how instruction counts are
+//! taken under callgrind (BENCHMARKS.md, "Reproducing the profile").
 
 use std::hint::black_box;
 
@@ -27,7 +30,9 @@ mod common;
 #[allow(dead_code)]
 mod workloads;
 
-use workloads::{arg_types, bare, fastrace_spans, sdk, traced, traced_args, tracing_otel};
+use workloads::{
+    arg_types, at_start, bare, fastrace_spans, sdk, traced, traced_args, tracing_otel,
+};
 
 /// Parent calls per variant per round: the same block as `child_spans`.
 const BLOCK: u32 = 32;
@@ -83,6 +88,22 @@ fn main() {
                 .iter()
                 .map(|&(id, parent)| variant(id, parent)),
         );
+        // The same arguments recorded as the span starts (hand-written
+        // expansion, see `workloads::at_start`).
+        variants.extend(
+            at_start::PARENTS
+                .iter()
+                .map(|&(id, parent)| variant(id, parent)),
+        );
+        variants.push(variant("start_args_two", at_start::two::parent));
+        variants.push(variant(
+            "hand_written_arg_i64",
+            at_start::hand_written_after_start::parent,
+        ));
+    }
+    if let Ok(only) = std::env::var("INTERLEAVED_ONLY") {
+        let only: Vec<&str> = only.split(',').map(str::trim).collect();
+        variants.retain(|v| only.contains(&v.id));
     }
     let drain = || trace_benches::drain_spinning(&pipeline);
 
@@ -195,12 +216,32 @@ fn report(variants: &[Variant], rounds: usize, clock: Clock) {
             "
 one argument per child span, over traced (median of per-round differences):"
         );
-        println!("| argument type | ns added |");
-        println!("|---|---:|");
+        println!(
+            "| argument type | recorded after the start (`traced_arg_*`, today's macro) | \
+             recorded at start (`start_arg_*`, hand-written) |"
+        );
+        println!("|---|---:|---:|");
         for variant in per_type {
             let extra = median_difference(variant, traced);
             let name = variant.id.trim_start_matches("traced_arg_");
-            println!("| {name} | +{extra:.1} |");
+            let at_start = find(&format!("start_arg_{name}"))
+                .map(|v| format!("+{:.1}", median_difference(v, traced)))
+                .unwrap_or_default();
+            println!("| {name} | +{extra:.1} | {at_start} |");
+        }
+        if let Some(two) = find("start_args_two") {
+            println!(
+                "\nstart_args_two over traced: +{:.1} ns (an i64 and a &str recorded at start; \
+                 traced_args records the same after the start)",
+                median_difference(two, traced)
+            );
+        }
+        if let Some(hand) = find("hand_written_arg_i64") {
+            println!(
+                "hand_written_arg_i64 over traced: +{:.1} ns (today's expansion written by hand, \
+                 next to traced_arg_i64)",
+                median_difference(hand, traced)
+            );
         }
     }
 }

@@ -34,6 +34,8 @@ mod async_start;
 #[cfg(not(traced_off))]
 mod attributes;
 #[cfg(not(traced_off))]
+mod attributes_at_start;
+#[cfg(not(traced_off))]
 mod context_restore;
 #[cfg(not(traced_off))]
 mod errors;

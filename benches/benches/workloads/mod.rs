@@ -194,60 +194,194 @@ pub(crate) mod tracing_otel {
     }
 }
 
-/// One argument of one primitive type per child span, `#[traced(args(x))]`:
-/// `arg_types::PARENTS` lists a parent per type (`(bench id, parent)`), so
-/// the cost of an argument can be read per type against plain `traced`.
+/// For each argument type the per-type variants cover, a module `$type`
+/// with `$child!(type)` (a `child(x: type) -> u64` traced some way) and a
+/// `#[traced]` parent calling it, and `PARENTS`: `(bench id, parent)` of
+/// every type, the ids `$prefix` followed by the module's name.
 /// `u64_above_i64` records values above `i64::MAX`, which OpenTelemetry
 /// has no integer for (they are exported as their decimal text); `str`
 /// records a 12-byte text, within the inline limit.
+macro_rules! per_arg_type {
+    ($child:ident, $prefix:literal) => {
+        per_arg_type! {
+            @ $child, $prefix,
+            i8: i8 = |i| i as i8;
+            i16: i16 = |i| i as i16;
+            i32: i32 = |i| i as i32;
+            i64: i64 = |i| i as i64;
+            isize: isize = |i| i as isize;
+            u8: u8 = |i| i as u8;
+            u16: u16 = |i| i as u16;
+            u32: u32 = |i| i as u32;
+            u64: u64 = |i| i;
+            usize: usize = |i| i as usize;
+            u64_above_i64: u64 = |i| u64::MAX - i;
+            f64: f64 = |i| i as f64 * 0.5;
+            bool: bool = |i| i % 2 == 0;
+            str: &str = |i| if i % 2 == 0 { "db-primary-1" } else { "db-replica-2" };
+        }
+    };
+    (@ $child:ident, $prefix:literal, $($module:ident: $t:ty = |$i:ident| $value:expr;)*) => {
+        $(pub(crate) mod $module {
+            use super::*;
+
+            $child!($t);
+
+            #[traced]
+            #[inline(never)]
+            pub(crate) fn parent() -> u64 {
+                let mut sum = 0;
+                for $i in 0..CHILDREN {
+                    sum += child($value);
+                }
+                sum
+            }
+        })*
+
+        /// `(bench id, parent)` of every argument type.
+        pub(crate) const PARENTS: &[(&str, fn() -> u64)] = &[
+            $((concat!($prefix, stringify!($module)), $module::parent),)*
+        ];
+    };
+}
+
+/// One argument of one primitive type per child span, `#[traced(args(x))]`:
+/// `arg_types::PARENTS` lists a parent per type (`traced_arg_<type>`), so
+/// the cost of an argument can be read per type against plain `traced`.
 pub(crate) mod arg_types {
     use super::*;
     use trace_runtime::traced;
 
-    macro_rules! arg_type {
-        ($($module:ident: $t:ty = |$i:ident| $value:expr;)*) => {
-            $(pub(crate) mod $module {
-                use super::*;
-
-                #[traced(args(x))]
-                #[inline(never)]
-                pub(crate) fn child(x: $t) -> u64 {
-                    black_box(&x);
-                    1
-                }
-
-                #[traced]
-                #[inline(never)]
-                pub(crate) fn parent() -> u64 {
-                    let mut sum = 0;
-                    for $i in 0..CHILDREN {
-                        sum += child($value);
-                    }
-                    sum
-                }
-            })*
-
-            /// `(bench id, parent)` of every argument type.
-            pub(crate) const PARENTS: &[(&str, fn() -> u64)] = &[
-                $((concat!("traced_arg_", stringify!($module)), $module::parent),)*
-            ];
+    macro_rules! child_with_arg {
+        ($t:ty) => {
+            #[traced(args(x))]
+            #[inline(never)]
+            pub(crate) fn child(x: $t) -> u64 {
+                black_box(&x);
+                1
+            }
         };
     }
 
-    arg_type! {
-        i8: i8 = |i| i as i8;
-        i16: i16 = |i| i as i16;
-        i32: i32 = |i| i as i32;
-        i64: i64 = |i| i as i64;
-        isize: isize = |i| i as isize;
-        u8: u8 = |i| i as u8;
-        u16: u16 = |i| i as u16;
-        u32: u32 = |i| i as u32;
-        u64: u64 = |i| i;
-        usize: usize = |i| i as usize;
-        u64_above_i64: u64 = |i| u64::MAX - i;
-        f64: f64 = |i| i as f64 * 0.5;
-        bool: bool = |i| i % 2 == 0;
-        str: &str = |i| if i % 2 == 0 { "db-primary-1" } else { "db-replica-2" };
+    per_arg_type!(child_with_arg, "traced_arg_");
+}
+
+/// The same argument types as [`arg_types`], with the child written out
+/// by hand the way `#[traced(args(x))]` would expand if it recorded the
+/// argument as the span starts (`__private::Attributes::enter`: one
+/// look-up of the thread's state for the start and the argument), so that
+/// the runtime side is measured before the macro emits it. `at_start::PARENTS`
+/// lists them as `start_arg_<type>`; `hand_written_after_start` is the
+/// expansion of today's macro written out the same way, to show that the
+/// hand-written code and the macro's cost the same.
+pub(crate) mod at_start {
+    use super::*;
+    use trace_runtime::traced;
+
+    /// The callsite `#[traced]` declares first thing in a function named
+    /// `child` (`__TRACED_CALLSITE`), as the macro writes it.
+    macro_rules! child_callsite {
+        () => {
+            fn __traced_here() -> &'static str {
+                ::core::any::type_name_of_val(&__traced_here)
+            }
+            static __TRACED_CALLSITE: ::trace_runtime::__private::Callsite =
+                ::trace_runtime::__private::Callsite::new(
+                    "child",
+                    ::trace_runtime::__private::SpanKind::Internal,
+                    ::core::concat!(::core::module_path!(), "::", "child"),
+                    ::core::file!(),
+                    ::core::line!(),
+                )
+                .with_qualified_name(__traced_here);
+        };
+    }
+
+    /// `fn child(x: $t) -> u64 { black_box(&x); 1 }` as `#[traced(args(x))]`
+    /// would expand it with the argument recorded at start (the callsite
+    /// and the return observation are the macro's own).
+    macro_rules! child_at_start {
+        ($t:ty) => {
+            #[inline(never)]
+            pub(crate) fn child(x: $t) -> u64 {
+                child_callsite!();
+                let __traced_guard = ::trace_runtime::__private::Attributes::new()
+                    .with(&"x", &x)
+                    .enter(&__TRACED_CALLSITE);
+                let __traced_ret: u64 = {
+                    black_box(&x);
+                    1
+                };
+                {
+                    ::trace_runtime::__private::observe!(&__traced_ret);
+                }
+                __traced_ret
+            }
+        };
+    }
+
+    per_arg_type!(child_at_start, "start_arg_");
+
+    /// Two arguments recorded at start (an `i64` and a 12-byte `&str`):
+    /// the shape of `traced_args`, whose `&str` is an `attrs(..)` value.
+    pub(crate) mod two {
+        use super::*;
+
+        #[inline(never)]
+        pub(crate) fn child(x: i64, label: &str) -> i64 {
+            child_callsite!();
+            let __traced_guard = ::trace_runtime::__private::Attributes::new()
+                .with(&"x", &x)
+                .with(&"peer", &label)
+                .enter(&__TRACED_CALLSITE);
+            let __traced_ret: i64 = { black_box(x) + 1 };
+            {
+                ::trace_runtime::__private::observe!(&__traced_ret);
+            }
+            __traced_ret
+        }
+
+        #[traced]
+        #[inline(never)]
+        pub(crate) fn parent() -> u64 {
+            let mut sum = 0;
+            for i in 0..CHILDREN {
+                sum += child(i.cast_signed(), "db-1").cast_unsigned();
+            }
+            sum
+        }
+    }
+
+    /// Today's expansion of `#[traced(args(x))]` on an `i64`, written out:
+    /// `traced_arg_i64` with the macro, this by hand.
+    pub(crate) mod hand_written_after_start {
+        use super::*;
+
+        #[inline(never)]
+        pub(crate) fn child(x: i64) -> u64 {
+            child_callsite!();
+            let __traced_guard = ::trace_runtime::__private::SpanGuard::enter(&__TRACED_CALLSITE);
+            ::trace_runtime::__private::Attributes::new()
+                .with(&"x", &x)
+                .record();
+            let __traced_ret: u64 = {
+                black_box(&x);
+                1
+            };
+            {
+                ::trace_runtime::__private::observe!(&__traced_ret);
+            }
+            __traced_ret
+        }
+
+        #[traced]
+        #[inline(never)]
+        pub(crate) fn parent() -> u64 {
+            let mut sum = 0;
+            for i in 0..CHILDREN {
+                sum += child(i as i64);
+            }
+            sum
+        }
     }
 }

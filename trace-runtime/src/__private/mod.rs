@@ -12,7 +12,7 @@ pub mod returning;
 pub use crate::attributes::{Debug, Display};
 pub use crate::local::{Instrumented, PendingSpan, SpanGuard, StartOptions};
 pub use crate::record::{Callsite, StaticAttribute, StaticValue};
-pub use attributes::{Attributes, Nil, Recording, With, WriteAttributes};
+pub use attributes::{Attributes, Nil, Recording, Starting, With, WriteAttributes};
 pub use opentelemetry::trace::SpanKind;
 
 pub use crate::{

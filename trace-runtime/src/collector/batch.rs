@@ -12,8 +12,9 @@
 //! - `sent`: ids, times, callsite and flags of each span, in order;
 //! - `traces`: a trace id each time it differs from the previous span's
 //!   (a local tree shares one), so the 16-byte id is written once per tree;
-//! - `rest`: scope, details and inline attributes, for the spans that have
-//!   any.
+//! - `inline`: the inline attributes (48 bytes), for the spans that have
+//!   any: the common case of a span with attributes, `#[traced(args(..))]`;
+//! - `rest`: scope and details, for the spans that have either.
 //!
 //! The collector reads the three back in order ([`Batch::drain`]) and gets
 //! the same records that were pushed.
@@ -35,8 +36,10 @@ struct Sent {
 
 /// The span's trace id is the next entry of `traces`.
 const NEW_TRACE: u8 = 1;
-/// The span's scope, details and inline attributes are the next entry of `rest`.
+/// The span's scope and details are the next entry of `rest`.
 const HAS_REST: u8 = 1 << 1;
+/// The span's inline attributes are the next entry of `inline`.
+const HAS_INLINE: u8 = 1 << 6;
 const SAMPLED: u8 = 1 << 2;
 const PARENT_REMOTE: u8 = 1 << 3;
 const TRACE_RANDOM: u8 = 1 << 4;
@@ -53,7 +56,6 @@ fn bit(set: bool, flag: u8) -> u8 {
 struct Rest {
     scope: Option<Arc<Scope>>,
     details: Option<Box<Details>>,
-    inline: InlineAttributes,
 }
 
 /// Ended spans on their way to the collector.
@@ -61,6 +63,7 @@ struct Rest {
 pub(crate) struct Batch {
     sent: Vec<Sent>,
     traces: Vec<u128>,
+    inline: Vec<InlineAttributes>,
     rest: Vec<Rest>,
 }
 
@@ -69,6 +72,7 @@ impl Batch {
         Batch {
             sent: Vec::new(),
             traces: Vec::new(),
+            inline: Vec::new(),
             rest: Vec::new(),
         }
     }
@@ -82,6 +86,7 @@ impl Batch {
     pub(crate) fn clear(&mut self) {
         self.sent.clear();
         self.traces.clear();
+        self.inline.clear();
         self.rest.clear();
     }
 
@@ -100,7 +105,12 @@ impl Batch {
 
     /// Moves all of `records` into the batch, leaving it empty with its capacity.
     pub(crate) fn take_all(&mut self, records: &mut Vec<SpanRecord>) {
-        let Batch { sent, traces, rest } = self;
+        let Batch {
+            sent,
+            traces,
+            inline,
+            rest,
+        } = self;
         let mut last_trace = traces.last().copied();
         // One pass, written as `extend` over a slice so that `sent` is
         // reserved once and written without a capacity check per span.
@@ -114,11 +124,14 @@ impl Batch {
                 traces.push(record.trace_id);
                 flags |= NEW_TRACE;
             }
-            if record.scope.is_some() || record.details.is_some() || !record.inline.is_empty() {
+            if !record.inline.is_empty() {
+                inline.push(record.inline);
+                flags |= HAS_INLINE;
+            }
+            if record.scope.is_some() || record.details.is_some() {
                 rest.push(Rest {
                     scope: record.scope.take(),
                     details: record.details.take(),
-                    inline: record.inline,
                 });
                 flags |= HAS_REST;
             }
@@ -138,6 +151,7 @@ impl Batch {
     /// Takes the spans out, in the order they were pushed.
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = SpanRecord> + '_ {
         let mut traces = self.traces.drain(..);
+        let mut inline = self.inline.drain(..);
         let mut rest = self.rest.drain(..);
         let mut trace_id = 0;
         self.sent.drain(..).map(move |sent| {
@@ -149,9 +163,14 @@ impl Batch {
             } else {
                 None
             };
-            let (scope, details, inline) = match rest {
-                Some(rest) => (rest.scope, rest.details, rest.inline),
-                None => (None, None, InlineAttributes::EMPTY),
+            let (scope, details) = match rest {
+                Some(rest) => (rest.scope, rest.details),
+                None => (None, None),
+            };
+            let inline = if sent.flags & HAS_INLINE != 0 {
+                inline.next().unwrap_or(InlineAttributes::EMPTY)
+            } else {
+                InlineAttributes::EMPTY
             };
             SpanRecord {
                 trace_id,
@@ -221,11 +240,14 @@ mod tests {
         third.record_static(&"n", &5_i64);
         third.scope = Some(Arc::new(Scope::default()));
         let fourth = record(7, 4);
-        let mut records = vec![first, second, third, fourth];
+        // Inline attributes and nothing else: they travel on their own.
+        let mut fifth = record(7, 5);
+        fifth.record_static(&"only", &true);
+        let mut records = vec![first, second, third, fourth, fifth];
         let mut batch = Batch::new();
         batch.take_all(&mut records);
         assert!(records.is_empty());
-        assert_eq!(batch.len(), 4);
+        assert_eq!(batch.len(), 5);
 
         let out: Vec<SpanRecord> = batch.drain().collect();
         assert_eq!(batch.len(), 0);
@@ -233,7 +255,7 @@ mod tests {
             .iter()
             .map(|r| (r.trace_id, r.span_id, r.parent_span_id))
             .collect();
-        assert_eq!(ids, [(7, 1, 0), (7, 2, 1), (9, 3, 2), (7, 4, 3)]);
+        assert_eq!(ids, [(7, 1, 0), (7, 2, 1), (9, 3, 2), (7, 4, 3), (7, 5, 4)]);
         assert!(out[0].parent_remote && out[0].trace_random && out[0].sampled);
         assert!(out[0].parent_sampled);
         assert!(!out[1].parent_remote && !out[1].trace_random && !out[1].parent_sampled);
@@ -244,5 +266,8 @@ mod tests {
         assert!(out[0].details.is_none() && out[3].details.is_none());
         assert!(out[2].has_attribute("n") && out[2].scope.is_some());
         assert!(!out[3].has_attribute("n") && out[3].scope.is_none());
+        assert!(out[4].has_attribute("only") && !out[4].has_attribute("n"));
+        assert!(out[4].scope.is_none() && out[4].details.is_none());
+        assert!(!out[2].has_attribute("only"));
     }
 }

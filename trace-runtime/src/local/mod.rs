@@ -12,9 +12,9 @@
 //! | `state.rs` | the per-thread state: current context, span stack, record buffer |
 //! | `gate.rs` | whether anything records at all (one load while nothing is installed), and the span filter by callsite |
 //! | `sampler.rs` | the process-wide sampling rule, as the hot path reads it |
-//! | `start.rs` | starting a span: the sampling decision, the record, where it lives |
+//! | `start.rs` | starting a span: the sampling decision, the record (with the attributes it starts with), where it lives |
 //! | `start_options.rs` | [`StartOptions`]: explicit parent, `root`, links |
-//! | `guard.rs` | [`SpanGuard`]: a synchronous span, ended by `Drop` |
+//! | `guard.rs` | [`SpanGuard`]: a synchronous span, ended by `Drop`; opened with its attributes in one look-up |
 //! | `future.rs` | [`PendingSpan`] and [`Instrumented`]: an async span that follows its task |
 //! | `held.rs` | a span owned by a value, entered on demand, ended when told (the tower layer's, which outlives the handler's future) |
 //! | `outcome.rs` | `Err`, panic and cancellation as span status ([`CANCELLED_ATTRIBUTE`]) |

@@ -77,7 +77,7 @@ impl StartOptions {
     /// Opens the span these options describe on this thread's stack.
     pub(crate) fn push(mut self, local: &mut LocalState, callsite: &'static Callsite) -> usize {
         let parent = self.parent_context(local);
-        let depth = push_under(local, parent.as_ref(), callsite);
+        let depth = push_under(local, parent.as_ref(), callsite, |_| {});
         if !self.links.is_empty()
             && let Some(record) = local.top_record()
         {

@@ -85,6 +85,14 @@ fn same_scope(a: Option<&Arc<Scope>>, b: Option<&Arc<Scope>>) -> bool {
     }
 }
 
+/// Makes `scope` the current scope again after a span whose context was
+/// changed under it (a leaked guard): rare, so out of the span's end.
+#[cold]
+#[inline(never)]
+fn restore_scope(current: &mut Current, scope: &Option<Arc<Scope>>) {
+    current.scope.clone_from(scope);
+}
+
 /// A panic seen by the panic hook while spans were open on this thread.
 #[derive(Clone, Debug)]
 pub(crate) struct PanicNote {
@@ -147,14 +155,7 @@ impl LocalState {
     #[inline(always)] // part of the synchronous hot path (`span::push_under`)
     pub(crate) fn push_frame(&mut self, record: SpanRecord, saved: bool) -> usize {
         if saved {
-            let previous = std::mem::replace(
-                &mut self.current,
-                Current {
-                    span: None,
-                    scope: record.scope.clone(),
-                },
-            );
-            self.saved.push(previous);
+            self.save_current(&record.scope);
         }
         // The current scope is the record's now (the same `Arc`, or none):
         // only the span changes, and no reference count is touched.
@@ -166,6 +167,21 @@ impl LocalState {
         self.records.push(record);
         self.stack.push(Frame { slot, saved });
         self.stack.len() - 1
+    }
+
+    /// Puts the current context aside for a span whose parent context it
+    /// is not, and makes the span's scope current. Rare (see [`Frame`]).
+    #[cold]
+    #[inline(never)]
+    fn save_current(&mut self, scope: &Option<Arc<Scope>>) {
+        let previous = std::mem::replace(
+            &mut self.current,
+            Current {
+                span: None,
+                scope: scope.clone(),
+            },
+        );
+        self.saved.push(previous);
     }
 
     /// Pops the innermost frame and makes the context that was current
@@ -214,8 +230,39 @@ impl LocalState {
     /// current before it: the end of a synchronous span. Spans left open
     /// above it (only possible if a guard was leaked) end first. `panicking`
     /// marks the span as unwound through by a panic.
+    ///
+    /// The common end is the first branch, written to touch the frame and
+    /// the record once each: the span is on top, sampled, started under
+    /// the context it restores, and no panic unwinds through it. Everything
+    /// else is [`close_other`](Self::close_other), out of line, so the
+    /// common path keeps few registers and a short prologue.
     #[inline(always)] // the end of every synchronous span, in `guard::close`
     pub(crate) fn close(&mut self, depth: usize, panicking: bool) {
+        if let Some(&Frame { slot, saved: false }) = self.stack.last()
+            && self.stack.len() == depth + 1
+            && !panicking
+            && let Some(record) = self.records.get_mut(slot as usize)
+            && record.sampled
+        {
+            self.current.span = record.parent_ids();
+            // The scope is still the record's unless something left the
+            // context changed under the span (a leaked guard).
+            if !same_scope(self.current.scope.as_ref(), record.scope.as_ref()) {
+                restore_scope(&mut self.current, &record.scope);
+            }
+            record.end = clock::now();
+            self.stack.pop();
+            self.after_end();
+            return;
+        }
+        self.close_other(depth, panicking);
+    }
+
+    /// [`close`](Self::close) for every other case: spans leaked above,
+    /// a saved context, an unsampled record, a panic unwinding.
+    #[cold]
+    #[inline(never)]
+    fn close_other(&mut self, depth: usize, panicking: bool) {
         if self.stack.len() != depth + 1 {
             // Not on top: spans leaked above it end first, or it is gone.
             self.close_above(depth);
@@ -288,16 +335,23 @@ impl LocalState {
         self.after_end();
     }
 
-    /// Hands the records off when the thread has no span open any more (or
-    /// holds too many).
-    #[inline]
+    /// Hands the records off when the thread has no span open any more
+    /// (or holds too many). The hand-off itself is out of line: it runs
+    /// once per local tree, this test once per span.
+    #[inline(always)] // part of every span's end
     fn after_end(&mut self) {
+        if self.stack.is_empty() || self.records.len() >= LOCAL_BATCH_LIMIT {
+            self.end_of_batch();
+        }
+    }
+
+    /// [`after_end`](Self::after_end)'s hand-off.
+    #[inline(never)]
+    fn end_of_batch(&mut self) {
         if self.stack.is_empty() {
             self.panic = None;
-            self.hand_off();
-        } else if self.records.len() >= LOCAL_BATCH_LIMIT {
-            self.hand_off();
         }
+        self.hand_off();
     }
 
     /// Hands the ended spans (and the count of started ones) to the collector.

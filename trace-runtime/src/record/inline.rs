@@ -14,6 +14,10 @@
 //! array, a key built at run time, the attributes after the first
 //! [`INLINE_SLOTS`]) goes to the details box.
 //!
+//! The used slots are always the first ones, in the order their keys were
+//! set, so "no attribute inline" is a look at the first slot: the
+//! hand-off asks it for every span.
+//!
 //! A key lives in one place only: setting a key that is inline replaces it
 //! there (or, if the new value does not fit, moves it to the box), and a
 //! key already in the box stays there. The collector exports the inline
@@ -59,7 +63,7 @@ enum InlineValue {
 impl InlineValue {
     /// The inline form of `scalar`, if it fits (text is cut to the value
     /// length limit first; only text reads it).
-    #[inline]
+    #[inline(always)] // as `set`
     fn of(scalar: Scalar<'_>) -> Option<InlineValue> {
         Some(match scalar {
             Scalar::I64(v) => InlineValue::I64(v),
@@ -103,8 +107,9 @@ impl InlineValue {
 /// `src` (at most [`INLINE_TEXT`] bytes) at the start of a zeroed array,
 /// with fixed-size copies that compile to a few moves, where a
 /// variable-length `copy_from_slice` calls `memcpy`: this runs for every
-/// short text attribute.
-#[inline]
+/// short text attribute (inlined: the caller of `Attributes::enter` copies
+/// the text itself).
+#[inline(always)]
 fn short_copy(src: &[u8]) -> [u8; INLINE_TEXT] {
     let mut out = [0; INLINE_TEXT];
     let n = src.len();
@@ -140,12 +145,12 @@ impl InlineAttributes {
         }; INLINE_SLOTS],
     };
 
-    /// Whether no attribute is inline.
+    /// Whether no attribute is inline. The used slots are always the first
+    /// ones (`set` takes the first free slot, `remove` closes the gap), so
+    /// this reads one slot: it runs for every span at hand-off.
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.slots
-            .iter()
-            .all(|slot| matches!(slot.value, InlineValue::Empty))
+        matches!(self.slots[0].value, InlineValue::Empty)
     }
 
     /// How many attributes are inline.
@@ -159,8 +164,9 @@ impl InlineAttributes {
     /// Stores `key = scalar` inline if it fits. `in_details` says whether
     /// the key is already in the details box (then it stays there) and
     /// `boxed` how many attributes the box holds (the span's attribute
-    /// limit counts both).
-    #[inline]
+    /// limit counts both). Always inlined, as `SpanRecord::record_scalar`
+    /// which calls it.
+    #[inline(always)]
     pub(crate) fn set(
         &mut self,
         key: &'static &'static str,
@@ -172,39 +178,55 @@ impl InlineAttributes {
             return Placed::Elsewhere;
         }
         let value = InlineValue::of(scalar);
-        // One pass: the slot holding `key`, else the first free one.
-        let mut free = None;
+        // The used slots come first: the one holding `key`, else the
+        // first free one, which ends the search.
         let mut used = 0;
-        for (index, slot) in self.slots.iter_mut().enumerate() {
+        while used < INLINE_SLOTS {
+            let slot = &mut self.slots[used];
             if matches!(slot.value, InlineValue::Empty) {
-                free = free.or(Some(index));
-            } else if same_key(slot.key, key) {
-                // Replacing: here if it fits, else the key moves to the box.
-                slot.value = value.unwrap_or(InlineValue::Empty);
-                return if value.is_some() {
-                    Placed::Inline
-                } else {
-                    Placed::Elsewhere
-                };
-            } else {
-                used += 1;
+                break;
             }
+            if same_key(slot.key, key) {
+                // Replacing: here if it fits, else the key moves to the box.
+                return match value {
+                    Some(value) => {
+                        slot.value = value;
+                        Placed::Inline
+                    }
+                    None => {
+                        self.remove(key);
+                        Placed::Elsewhere
+                    }
+                };
+            }
+            used += 1;
         }
-        match (value, free) {
-            (Some(value), Some(index)) if used + boxed < attributes::attribute_count_limit() => {
-                self.slots[index] = Slot { key, value };
+        match value {
+            Some(value)
+                if used < INLINE_SLOTS && used + boxed < attributes::attribute_count_limit() =>
+            {
+                self.slots[used] = Slot { key, value };
                 Placed::Inline
             }
             _ => Placed::Elsewhere,
         }
     }
 
-    /// Removes `key` if it is set inline (it is about to be set elsewhere).
+    /// Removes `key` if it is set inline (it is about to be set elsewhere),
+    /// moving the slots after it up so that the used slots stay the first
+    /// ones, in the order they were set.
     pub(crate) fn remove(&mut self, key: &str) {
-        for slot in &mut self.slots {
-            if !matches!(slot.value, InlineValue::Empty) && *slot.key == key {
-                slot.value = InlineValue::Empty;
+        let mut kept = 0;
+        for index in 0..INLINE_SLOTS {
+            let slot = self.slots[index];
+            if matches!(slot.value, InlineValue::Empty) || *slot.key == key {
+                continue;
             }
+            self.slots[kept] = slot;
+            kept += 1;
+        }
+        for slot in &mut self.slots[kept..] {
+            slot.value = InlineValue::Empty;
         }
     }
 
@@ -318,5 +340,29 @@ mod tests {
         );
         assert!(!inline.has("k"), "the key moved to the box");
         assert!(exported(&inline).is_empty());
+        assert!(inline.is_empty());
+    }
+
+    #[test]
+    fn removing_a_key_keeps_the_others_in_order_in_the_first_slots() {
+        let mut inline = InlineAttributes::EMPTY;
+        inline.set(&"a", Scalar::I64(1), false, 0);
+        inline.set(&"b", Scalar::I64(2), false, 0);
+        inline.remove("a");
+        assert!(!inline.is_empty(), "b is still there");
+        assert_eq!(exported(&inline), [KeyValue::new("b", 2)]);
+        assert_eq!(inline.set(&"c", Scalar::I64(3), false, 0), Placed::Inline);
+        assert_eq!(
+            exported(&inline),
+            [KeyValue::new("b", 2), KeyValue::new("c", 3)]
+        );
+        let long = "z".repeat(INLINE_TEXT + 1);
+        assert_eq!(
+            inline.set(&"b", Scalar::Str(&long), false, 0),
+            Placed::Elsewhere
+        );
+        assert_eq!(exported(&inline), [KeyValue::new("c", 3)]);
+        inline.remove("c");
+        assert!(inline.is_empty());
     }
 }

@@ -125,7 +125,11 @@ impl SpanRecord {
     }
 
     /// [`record_static`](Self::record_static) for a value already made a scalar.
-    #[inline]
+    /// Always inlined: on a record that has just been made (the macro's
+    /// attributes written as the span starts, `local/start.rs`) the compiler
+    /// then sees the empty slots and the absent box, and what is left is
+    /// the store into the slot and the attribute-count check.
+    #[inline(always)]
     pub(crate) fn record_scalar(&mut self, key: &'static &'static str, scalar: Scalar<'_>) {
         let (in_details, boxed) = self
             .details

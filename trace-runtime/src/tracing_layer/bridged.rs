@@ -160,10 +160,14 @@ impl Bridged {
         } = self.place
             && owner == thread
         {
-            self.place = match self.is_at(local, depth).then(|| local.take(depth)) {
-                Some(Some(record)) => Place::Idle(record),
+            // Written in place: a record is moved once on its way back.
+            self.place = match self.is_at(local, depth) {
+                true => match local.take(depth) {
+                    Some(record) => Place::Idle(record),
+                    None => Place::Ended,
+                },
                 // Closed as a stray by a span below it that ended first.
-                _ => Place::Ended,
+                false => Place::Ended,
             };
         }
     }

@@ -355,6 +355,11 @@ where
     }
 
     fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        // Nothing installed: no span of this layer's is recorded (an exit
+        // still looks, for a record entered before the pipeline went away).
+        if !crate::local::gate::is_open() {
+            return;
+        }
         with_bridged(id, &ctx, Bridged::enter);
     }
 

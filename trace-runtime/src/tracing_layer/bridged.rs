@@ -35,9 +35,9 @@
 use std::sync::Arc;
 
 use crate::local::start::OpenSpan;
-use crate::record::clock;
 use crate::local::{Current, LocalState};
 use crate::record::SpanRecord;
+use crate::record::clock;
 use crate::record::{Scope, SpanIds};
 
 use super::callsites::Kinds;
@@ -161,14 +161,13 @@ impl Bridged {
             && owner == thread
         {
             // Written in place: a record is moved once on its way back.
-            self.place = match self.is_at(local, depth) {
-                true => match local.take(depth) {
-                    Some(record) => Place::Idle(record),
-                    None => Place::Ended,
-                },
+            let record = if self.is_at(local, depth) {
+                local.take(depth)
+            } else {
                 // Closed as a stray by a span below it that ended first.
-                false => Place::Ended,
+                None
             };
+            self.place = record.map_or(Place::Ended, Place::Idle);
         }
     }
 

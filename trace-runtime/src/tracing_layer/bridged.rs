@@ -174,7 +174,13 @@ impl Bridged {
     /// Ends the span (once), as it closed at `closed_at`.
     fn close(&mut self, local: &mut LocalState, closed_at: Option<clock::Timestamp>) {
         match std::mem::replace(&mut self.place, Place::Ended) {
-            Place::Idle(record) => local.end_at(record, closed_at.unwrap_or_else(clock::now)),
+            Place::Idle(record) => {
+                // A note older than the span is another span's (see `closing.rs`).
+                let end = closed_at
+                    .filter(|&at| at >= record.start)
+                    .unwrap_or_else(clock::now);
+                local.end_at(record, end);
+            }
             Place::OnStack { thread, depth }
                 if thread == thread_of(local) && self.is_at(local, depth) =>
             {

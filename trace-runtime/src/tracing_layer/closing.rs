@@ -12,7 +12,10 @@
 //! The notes are a ring of [`SLOTS`] entries: a cascade of closes deeper
 //! than that (or a drop that happens elsewhere, when another thread still
 //! held the span for a moment) falls back to the time of the drop, a few
-//! hundred nanoseconds later.
+//! hundred nanoseconds later. `tracing` ids are reused (by the next
+//! registry, or a slot's next span), so a note left behind by a drop that
+//! happened elsewhere is replaced when the id closes again, and a note
+//! older than the span's start is never taken for its end.
 
 use std::cell::Cell;
 
@@ -45,8 +48,16 @@ thread_local! {
 pub(super) fn note(id: u64) {
     let now = clock::now();
     let _ = NOTES.try_with(|notes| {
-        let slot = notes.next.get();
-        notes.next.set((slot + 1) % SLOTS);
+        // One note per id: an older one (its drop happened on another
+        // thread) must not pass for this close.
+        let slot = match notes.slots.iter().position(|slot| slot.get().0 == id) {
+            Some(same) => same,
+            None => {
+                let next = notes.next.get();
+                notes.next.set((next + 1) % SLOTS);
+                next
+            }
+        };
         notes.slots[slot].set((id, Some(now)));
     });
 }
@@ -61,4 +72,36 @@ pub(super) fn take(id: u64) -> Option<Timestamp> {
         })
         .ok()
         .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_taken_once() {
+        note(7);
+        assert!(take(7).is_some());
+        assert_eq!(take(7), None);
+    }
+
+    #[test]
+    fn closing_an_id_again_replaces_its_note() {
+        note(8);
+        let first = take(8);
+        note(8);
+        note(8);
+        let second = take(8);
+        assert!(second >= first);
+        assert_eq!(take(8), None, "one note per id");
+    }
+
+    #[test]
+    fn notes_of_deeper_cascades_fall_back() {
+        for id in 100..100 + SLOTS as u64 + 1 {
+            note(id);
+        }
+        assert_eq!(take(100), None, "the oldest note was overwritten");
+        assert!(take(100 + SLOTS as u64).is_some());
+    }
 }

@@ -144,6 +144,7 @@ pub(super) fn kinds(metadata: &'static Metadata<'static>) -> &'static Kinds {
         })
         .unwrap_or_else(|_| shared(metadata, address))
 }
+
 #[cold]
 fn shared(metadata: &'static Metadata<'static>, address: usize) -> &'static Kinds {
     let mut all = lock(&ALL);

@@ -25,7 +25,8 @@ use crate::record::{Timestamp, clock};
 /// any realistic tree of spans.
 const SLOTS: usize = 8;
 
-/// One note: a `tracing` span id and when it closed (id zero: free).
+/// One note: a `tracing` span id and when it closed (id zero, which
+/// `tracing` never gives out: a free slot).
 type Note = (u64, Option<Timestamp>);
 
 /// The ring of notes of one thread.

@@ -456,6 +456,23 @@ fn a_span_entered_on_two_threads_at_once_parents_both() {
 }
 
 #[test]
+fn a_parent_kept_open_by_its_child_ends_no_earlier_than_it() {
+    let spans = capture_with(&bridged(), || {
+        let parent = tracing::info_span!("parent");
+        let child = tracing::info_span!(parent: &parent, "child");
+        drop(parent); // the child's reference keeps it open
+        drop(child); // closes the child, then the parent
+    });
+    let (parent, child) = (spans.named("parent"), spans.named("child"));
+    spans.assert_parent(child, parent);
+    assert!(
+        child.end_time <= parent.end_time,
+        "the parent ended {:?} before its child",
+        child.end_time.duration_since(parent.end_time)
+    );
+}
+
+#[test]
 fn a_span_that_is_never_entered_is_still_recorded() {
     let spans = capture_with(&bridged(), || {
         let _span = tracing::info_span!("created only");

@@ -335,6 +335,17 @@ impl LocalState {
         self.after_end();
     }
 
+    /// [`end`](Self::end) at a time taken before: a bridged `tracing` span
+    /// ends when it closed, which can be a moment before its state is dropped.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn end_at(&mut self, mut record: SpanRecord, at: clock::Timestamp) {
+        if record.sampled {
+            record.end = at;
+            self.records.push(record);
+        }
+        self.after_end();
+    }
+
     /// Hands the records off when the thread has no span open any more
     /// (or holds too many). The hand-off itself is out of line: it runs
     /// once per local tree, this test once per span.

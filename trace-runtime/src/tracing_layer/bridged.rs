@@ -13,8 +13,15 @@
 //!   `trace_runtime::add_attribute` and friends, exactly as an instrumented
 //!   future is pushed for the duration of a poll; `on_exit` pops it back
 //!   into the extensions;
-//! * **ended**: `on_close` ended it (or, misuse, an enclosing span closed it
+//! * **ended**: the span closed (or, misuse, an enclosing span closed it
 //!   as a stray: exits out of order).
+//!
+//! A span ends when `tracing`'s registry drops this state, right after the
+//! layers' `on_close` on the closing thread, not in `on_close` itself: the
+//! drop has the state at hand, where `on_close` would look the span up in
+//! the registry and lock its extensions once more (about a quarter of the
+//! layer's cost per span). The end time is the one `on_close` noted
+//! (`closing.rs`).
 //!
 //! Entering a span whose record is already on a stack (entered twice,
 //! nested, or on two threads at once) makes its context current without
@@ -30,9 +37,11 @@ use std::sync::Arc;
 use crate::local::start::OpenSpan;
 use crate::local::{Current, LocalState};
 use crate::record::SpanRecord;
+use crate::record::clock;
 use crate::record::{Scope, SpanIds};
 
 use super::callsites::Kinds;
+use super::closing;
 
 /// Identifies a thread while it lives: the address of its `LocalState`.
 pub(super) fn thread_of(local: &LocalState) -> usize {
@@ -57,6 +66,8 @@ struct Visit {
 /// Our span for one `tracing` span, kept in its extensions.
 #[derive(Debug)]
 pub(super) struct Bridged {
+    /// The `tracing` span's id, which `on_close` notes the close time under.
+    tracing_id: u64,
     ids: SpanIds,
     scope: Option<Arc<Scope>>,
     pub(super) kinds: &'static Kinds,
@@ -65,8 +76,9 @@ pub(super) struct Bridged {
 }
 
 impl Bridged {
-    pub(super) fn new(span: OpenSpan, kinds: &'static Kinds) -> Bridged {
+    pub(super) fn new(tracing_id: u64, span: OpenSpan, kinds: &'static Kinds) -> Bridged {
         Bridged {
+            tracing_id,
             ids: span.record.ids(),
             scope: span.record.scope.clone(),
             kinds,
@@ -148,18 +160,27 @@ impl Bridged {
         } = self.place
             && owner == thread
         {
-            self.place = match self.is_at(local, depth).then(|| local.take(depth)) {
-                Some(Some(record)) => Place::Idle(record),
+            // Written in place: a record is moved once on its way back.
+            let record = if self.is_at(local, depth) {
+                local.take(depth)
+            } else {
                 // Closed as a stray by a span below it that ended first.
-                _ => Place::Ended,
+                None
             };
+            self.place = record.map_or(Place::Ended, Place::Idle);
         }
     }
 
-    /// `on_close`: ends the span (once).
-    pub(super) fn close(&mut self, local: &mut LocalState) {
+    /// Ends the span (once), as it closed at `closed_at`.
+    fn close(&mut self, local: &mut LocalState, closed_at: Option<clock::Timestamp>) {
         match std::mem::replace(&mut self.place, Place::Ended) {
-            Place::Idle(record) => local.end(record),
+            Place::Idle(record) => {
+                // A note older than the span is another span's (see `closing.rs`).
+                let end = closed_at
+                    .filter(|&at| at >= record.start)
+                    .unwrap_or_else(clock::now);
+                local.end_at(record, end);
+            }
             Place::OnStack { thread, depth }
                 if thread == thread_of(local) && self.is_at(local, depth) =>
             {
@@ -169,23 +190,20 @@ impl Bridged {
             // On another thread's stack (closed while entered there, which
             // `tracing`'s guards rule out): that thread's enclosing span, or
             // the thread's exit, ends it. Or already ended.
-            other => self.place = other,
-        }
-    }
-
-    /// Ends a record nobody closed (the layer was removed, or the span was
-    /// dropped without `on_close`): a span is never silently lost.
-    fn end_if_idle(&mut self) {
-        if let Place::Idle(_) = self.place
-            && let Place::Idle(record) = std::mem::replace(&mut self.place, Place::Ended)
-        {
-            crate::local::state::with_local(|local| local.end(record));
+            Place::OnStack { .. } | Place::Ended => {}
         }
     }
 }
 
+/// The registry dropped the span's state: it closed (or, when the layer
+/// was removed or the span dropped without a close, nobody will ever close
+/// it: a span is never silently lost either way).
 impl Drop for Bridged {
     fn drop(&mut self) {
-        self.end_if_idle();
+        if let Place::Ended = self.place {
+            return;
+        }
+        let closed_at = closing::take(self.tracing_id);
+        crate::local::state::with_local(|local| self.close(local, closed_at));
     }
 }

@@ -10,11 +10,12 @@
 //!
 //! The sets are leaked: `tracing` callsites are `static`s themselves, so
 //! there are as many sets as span-creating sites in the binary, each made
-//! once. Finding a set costs a hash look-up in a thread-local cache (no
-//! lock, no atomic); only a thread's first span from a callsite takes the
-//! process-wide lock.
+//! once. Finding a set costs one probe of a small direct-mapped cache per
+//! thread (no lock, no atomic, no hashing of more than one multiply); only
+//! a thread's first span from a callsite, or one whose slot another
+//! callsite took since, takes the process-wide lock.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Mutex;
@@ -85,7 +86,7 @@ impl Kinds {
     }
 }
 
-/// Keys are addresses of `'static` metadata: already well spread, one multiply mixes them.
+/// Keys are addresses of `'static` metadata: one multiply mixes them.
 #[derive(Default)]
 struct AddressHasher(u64);
 
@@ -96,40 +97,52 @@ impl Hasher for AddressHasher {
 
     fn write(&mut self, bytes: &[u8]) {
         for &byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(MIX);
         }
     }
 
     fn write_usize(&mut self, address: usize) {
-        self.0 = (address as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = (address as u64).wrapping_mul(MIX);
     }
 }
+
+/// The multiplier of Fibonacci hashing: spreads addresses over the high bits.
+const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
 
 type ByAddress = HashMap<usize, &'static Kinds, BuildHasherDefault<AddressHasher>>;
 
 static ALL: Mutex<Option<ByAddress>> = Mutex::new(None);
 
+/// Slots in a thread's cache (a power of two): a service's hot `tracing`
+/// callsites, each found in one probe unless two share a slot.
+const CACHED: usize = 64;
+
+/// One cached callsite: its metadata's address and its set (address zero: empty).
+type Cached = (usize, Option<&'static Kinds>);
+
 thread_local! {
-    static CACHE: RefCell<ByAddress> = RefCell::new(ByAddress::default());
+    static CACHE: [Cell<Cached>; CACHED] = const { [const { Cell::new((0, None)) }; CACHED] };
 }
 
 /// The callsites of the `tracing` callsite described by `metadata`.
+#[inline]
 pub(super) fn kinds(metadata: &'static Metadata<'static>) -> &'static Kinds {
     let address = std::ptr::from_ref(metadata) as usize;
+    #[allow(clippy::cast_possible_truncation)] // the top bits, fewer than a usize
+    let slot = ((address as u64).wrapping_mul(MIX) >> (64 - CACHED.trailing_zeros())) as usize;
     CACHE
         .try_with(|cache| {
-            if let Some(kinds) = cache.try_borrow().ok()?.get(&address) {
-                return Some(*kinds);
+            let cell = &cache[slot % CACHED];
+            match cell.get() {
+                (cached, Some(kinds)) if cached == address => kinds,
+                _ => {
+                    let kinds = shared(metadata, address);
+                    cell.set((address, Some(kinds)));
+                    kinds
+                }
             }
-            let kinds = shared(metadata, address);
-            if let Ok(mut cache) = cache.try_borrow_mut() {
-                cache.insert(address, kinds);
-            }
-            Some(kinds)
         })
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| shared(metadata, address))
+        .unwrap_or_else(|_| shared(metadata, address))
 }
 
 #[cold]

@@ -69,6 +69,17 @@
 //! installed and no capture running, every callback returns after one
 //! relaxed load: nothing is recorded.
 //!
+//! What a bridged span costs is mostly the registry's: each callback that
+//! needs the span's state looks it up (`ctx.span`, two atomic updates of
+//! its reference count) and locks its extensions (two more), and the state
+//! itself is a boxed extension, allocated when the span opens and freed
+//! when it closes. So the layer touches the registry as few times as it
+//! can: on `on_new_span` (to insert the state), `on_enter` and `on_exit`
+//! (to move the record onto this thread's stack and back), and not on
+//! `on_close`: the span ends when the registry drops its state right after
+//! (`bridged.rs`). Finding the callsite (`callsites.rs`) takes no lock and
+//! no hashing.
+//!
 //! A `tracing` span opened before a pipeline was installed stays
 //! unrecorded, and its children parent to the nearest recorded span. Spans
 //! the layer's filter (a per-layer `EnvFilter`, say) disables are skipped
@@ -76,6 +87,7 @@
 
 mod bridged;
 mod callsites;
+mod closing;
 mod correlation;
 mod fields;
 
@@ -212,9 +224,14 @@ where
         .find(|ancestor| ancestor.extensions().get::<Bridged>().is_some())
 }
 
-/// The context an explicit `parent:` names (its nearest recorded ancestor),
-/// or a new root in this thread's local settings.
-fn explicit_parent<S>(parent: Option<&Id>, ctx: &Context<'_, S>, local: &LocalState) -> Current
+/// The context an explicit `parent:` names: its nearest recorded ancestor,
+/// or `None` for a new root.
+///
+/// Looked up before this thread's state is borrowed: the span references a
+/// look-up holds can be the last ones to a span another thread just closed,
+/// and releasing them then drops its state here (see `bridged.rs`), which
+/// needs this thread's state to end the span.
+fn explicit_parent<S>(parent: Option<&Id>, ctx: &Context<'_, S>) -> Option<Current>
 where
     S: Subscriber + for<'l> LookupSpan<'l>,
 {
@@ -222,10 +239,6 @@ where
         .and_then(|id| ctx.span(id))
         .and_then(nearest_bridged)
         .and_then(|span| span.extensions().get::<Bridged>().map(Bridged::context))
-        .unwrap_or_else(|| Current {
-            span: None,
-            scope: local.current.scope.clone(),
-        })
 }
 
 /// Whether a `tracing` span under `parent` is skipped: a sampler that never
@@ -248,24 +261,35 @@ where
         }
         let Some(span) = ctx.span(id) else { return };
         let kinds = callsites::kinds(attrs.metadata());
+        let explicit = if attrs.is_contextual() {
+            None
+        } else {
+            Some(explicit_parent(attrs.parent(), &ctx))
+        };
         // All in one go on the thread's state: the record is moved as few
         // times as possible on its way into the extensions.
         context::with_local(|local| {
-            let opened = if attrs.is_contextual() {
-                if nothing_to_record(&local.current) {
-                    return;
+            let opened = match explicit {
+                None => {
+                    if nothing_to_record(&local.current) {
+                        return;
+                    }
+                    span::open(local, kinds.internal())
                 }
-                span::open(local, kinds.internal())
-            } else {
-                let parent = explicit_parent(attrs.parent(), &ctx, local);
-                if nothing_to_record(&parent) {
-                    return;
+                Some(parent) => {
+                    let parent = parent.unwrap_or_else(|| Current {
+                        span: None,
+                        scope: local.current.scope.clone(),
+                    });
+                    if nothing_to_record(&parent) {
+                        return;
+                    }
+                    let opened = span::open_under(&parent, span::Under::Chosen, kinds.internal());
+                    local.started += u64::from(opened.record.sampled);
+                    opened
                 }
-                let opened = span::open_under(&parent, span::Under::Chosen, kinds.internal());
-                local.started += u64::from(opened.record.sampled);
-                opened
             };
-            let mut bridged = Bridged::new(opened, kinds);
+            let mut bridged = Bridged::new(id.into_u64(), opened, kinds);
             if !attrs.fields().is_empty()
                 && let Some(record) = bridged.record_mut(local)
             {
@@ -342,6 +366,11 @@ where
     }
 
     fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        // Nothing installed: no span of this layer's is recorded (an exit
+        // still looks, for a record entered before the pipeline went away).
+        if !crate::local::gate::is_open() {
+            return;
+        }
         with_bridged(id, &ctx, Bridged::enter);
     }
 
@@ -349,8 +378,12 @@ where
         with_bridged(id, &ctx, Bridged::exit);
     }
 
-    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
-        with_bridged(&id, &ctx, Bridged::close);
+    /// Only notes the time: the span ends when the registry drops its
+    /// state, right after this (see `bridged.rs`).
+    fn on_close(&self, id: Id, _ctx: Context<'_, S>) {
+        if crate::local::gate::is_open() {
+            closing::note(id.into_u64());
+        }
     }
 }
 

@@ -79,6 +79,9 @@ struct Context {
     /// The statements recording `attrs(..)` expressions and `args(..)`,
     /// run first thing inside the span.
     records: TokenStream,
+    /// For a sync function, the span's start with those values recorded
+    /// in it, when they can be (see [`attributes_at_start`]).
+    start_attributes: Option<TokenStream>,
     /// The `StartOptions` for `parent`, `root` and `link`, if any is given.
     options: Option<TokenStream>,
     /// `__traced_ret`, with mixed-site hygiene.
@@ -92,8 +95,9 @@ struct Context {
 impl Context {
     fn new(args: &Args) -> Self {
         let runtime = args.runtime_path().to_token_stream();
-        Context {
+        let mut cx = Context {
             records: records(&runtime, args.fields()),
+            start_attributes: None,
             options: start_options(&runtime, args),
             runtime,
             errors: args.error_render(),
@@ -107,7 +111,9 @@ impl Context {
             ret: Ident::new("__traced_ret", Span::mixed_site()),
             span: Ident::new("__traced_span", Span::mixed_site()),
             guard: Ident::new("__traced_guard", Span::mixed_site()),
-        }
+        };
+        cx.start_attributes = attributes_at_start(&cx, args.fields());
+        cx
     }
 
     /// Whether the returned value is looked at at all.
@@ -389,17 +395,18 @@ fn static_attributes(runtime: &TokenStream, fields: &[Field]) -> Option<TokenStr
 ///
 /// ```text
 /// // Input:
-/// #[traced(attrs(db.rows = limit * 2, peer = %addr, opts = ?opts), args(sql))]
+/// #[traced(attrs(db.rows = limit * 2, peer = %addr, opts = ?opts.get()), args(sql))]
 /// fn query(sql: &str, limit: u32, addr: SocketAddr, opts: &Opts) -> Rows { .. }
 ///
-/// // Output:
+/// // Output (where a value runs code, here `opts.get()`: otherwise a sync
+/// // function starts its span with the values, see `attributes_at_start`):
 /// fn query(sql: &str, limit: u32, addr: SocketAddr, opts: &Opts) -> Rows {
 ///     CALLSITE;
 ///     let __traced_guard = RT::__private::SpanGuard::enter(&__TRACED_CALLSITE);
 ///     RT::__private::Attributes::new()
 ///         .with(&"db.rows", &(limit * 2))
 ///         .with(&"peer", &RT::__private::Display(&addr))
-///         .with(&"opts", &RT::__private::Debug(&opts))
+///         .with(&"opts", &RT::__private::Debug(&opts.get()))
 ///         .with(&"sql", &sql)
 ///         .record();
 ///     { .. }
@@ -414,6 +421,72 @@ fn static_attributes(runtime: &TokenStream, fields: &[Field]) -> Option<TokenStr
 /// .await
 /// ```
 fn records(runtime: &TokenStream, fields: &[Field]) -> TokenStream {
+    match attribute_chain(runtime, fields) {
+        Some(chain) => quote!(#chain .record();),
+        None => TokenStream::new(),
+    }
+}
+
+/// The values of a sync function without start options, recorded as its
+/// span starts: the `Attributes` chain of [`records`] ends in
+/// `.enter(&__TRACED_CALLSITE)`, which starts the span with them already
+/// in its record, so it is not looked up again (about half of what an
+/// argument costs otherwise). `None` when a value must wait for the span:
+/// one that could run code of its own (a call, a method call, a macro, a
+/// block, an `.await`) might start spans or use the current-span API, and
+/// must then see the span as its parent, as written.
+///
+/// ```text
+/// // Input:
+/// #[traced(args(sql), attrs(db.rows = limit * 2))]
+/// fn query(sql: &str, limit: u32) -> Rows { .. }
+///
+/// // Output:
+/// fn query(sql: &str, limit: u32) -> Rows {
+///     CALLSITE;
+///     let __traced_guard = RT::__private::Attributes::new()
+///         .with(&"db.rows", &(limit * 2))
+///         .with(&"sql", &sql)
+///         .enter(&__TRACED_CALLSITE);
+///     { .. }
+/// }
+/// ```
+fn attributes_at_start(cx: &Context, fields: &[Field]) -> Option<TokenStream> {
+    if cx.options.is_some() {
+        return None;
+    }
+    let eligible = fields.iter().all(|field| match &field.value {
+        FieldValue::Static(_) | FieldValue::Parameter(_) => true,
+        FieldValue::Evaluated { expr, .. } => runs_no_code(expr),
+    });
+    if !eligible {
+        return None;
+    }
+    let chain = attribute_chain(&cx.runtime, fields)?;
+    Some(quote!(#chain .enter(&__TRACED_CALLSITE)))
+}
+
+/// Whether evaluating `expr` runs only what the language does (reads,
+/// arithmetic, casts), no function of anyone's: see [`attributes_at_start`].
+/// Operators on user types do call `Add::add` and the like; such a value
+/// is still computed before the body runs, as a call argument would be.
+fn runs_no_code(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Field(e) => runs_no_code(&e.base),
+        Expr::Reference(e) => runs_no_code(&e.expr),
+        Expr::Unary(e) => runs_no_code(&e.expr),
+        Expr::Binary(e) => runs_no_code(&e.left) && runs_no_code(&e.right),
+        Expr::Cast(e) => runs_no_code(&e.expr),
+        Expr::Paren(e) => runs_no_code(&e.expr),
+        Expr::Group(e) => runs_no_code(&e.expr),
+        _ => false,
+    }
+}
+
+/// `RT::__private::Attributes::new().with(..)..`, one `with` per evaluated
+/// value, or `None` if there is none.
+fn attribute_chain(runtime: &TokenStream, fields: &[Field]) -> Option<TokenStream> {
     let values: Vec<TokenStream> = fields
         .iter()
         .filter_map(|field| {
@@ -443,11 +516,9 @@ fn records(runtime: &TokenStream, fields: &[Field]) -> TokenStream {
         })
         .collect();
     if values.is_empty() {
-        return TokenStream::new();
+        return None;
     }
-    quote! {
-        #runtime::__private::Attributes::new() #(#values)* .record();
-    }
+    Some(quote!(#runtime::__private::Attributes::new() #(#values)*))
 }
 
 /// `expr` as the operand of `&`: parenthesized unless it binds at least as
@@ -590,8 +661,10 @@ fn start_options(runtime: &TokenStream, args: &Args) -> Option<TokenStream> {
 /// ```
 fn sync_fn(cx: &Context, output: Option<Output>, block: &mut Block) -> TokenStream {
     let guard = &cx.guard;
-    let enter = cx.enter();
-    let records = &cx.records;
+    let (enter, records) = match &cx.start_attributes {
+        Some(enter_with_values) => (enter_with_values.clone(), &TokenStream::new()),
+        None => (cx.enter(), &cx.records),
+    };
     let body = match output {
         Some(Output::Named(ty)) if cx.observes() => observed(cx, &ty, block),
         _ => {
@@ -1044,21 +1117,41 @@ mod tests {
     }
 
     #[test]
-    fn evaluated_attributes_and_args_are_recorded_after_the_guard() {
+    fn values_that_run_no_code_are_recorded_as_the_span_starts() {
         let out = expand(
             "attrs(sum = a + b, shown = %a, dbg = ?b), args(a)",
             "fn f(a: u8, b: u8) { g(); }",
         );
         assert_contains(
             &out,
-            &["SpanGuard :: enter (& __TRACED_CALLSITE) ; \
-                 :: trace_runtime :: __private :: Attributes :: new () \
+            &[
+                "let __traced_guard = :: trace_runtime :: __private :: Attributes :: new () \
                  . with (& \"sum\" , & (a + b)) \
                  . with (& \"shown\" , & :: trace_runtime :: __private :: Display (& a)) \
                  . with (& \"dbg\" , & :: trace_runtime :: __private :: Debug (& b)) \
+                 . with (& \"a\" , & a) . enter (& __TRACED_CALLSITE) ; { g () ; }",
+            ],
+        );
+        assert!(!out.contains("SpanGuard"), "{out}");
+    }
+
+    #[test]
+    fn a_value_that_calls_code_is_recorded_after_the_guard() {
+        // `len()` could start spans of its own: it must run inside the span.
+        let out = expand(
+            "attrs(n = v.len()), args(a)",
+            "fn f(a: u8, v: &[u8]) { g(); }",
+        );
+        assert_contains(
+            &out,
+            &["SpanGuard :: enter (& __TRACED_CALLSITE) ; \
+                 :: trace_runtime :: __private :: Attributes :: new () \
+                 . with (& \"n\" , & v . len ()) \
                  . with (& \"a\" , & a) . record () ; { g () ; }"],
         );
-        assert!(!out.contains("with_attributes"), "{out}");
+        // With start options, the span starts through `enter_with`.
+        let out = expand("args(a), root", "fn f(a: u8) { g(); }");
+        assert_contains(&out, &["SpanGuard :: enter_with", ". record () ;"]);
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! | (a `Result` return) | `observe!` at the tail and each `return`, `observe_try!` at each `?` |
 //! | `err(%)` / `err(?)` | `observe_display!` / `observe_debug!`, `observe_try_display!` / `observe_try_debug!` instead |
 //! | `attrs(key = literal)` | `Callsite::with_attributes`, `StaticAttribute::new`, `StaticValue` |
-//! | `attrs(key = expr)`, `args(name)` | `record`, with `Display` for `%expr` and `Debug` for `?expr` |
+//! | `attrs(key = expr)`, `args(name)` | `Attributes::{new, with}` then `enter` (sync, values that run no code: the span starts with them) or `record` after the start, with `Display` for `%expr` and `Debug` for `?expr` |
 //! | `ret` / `ret(%)` / `ret(?)` | `record_return!` / `record_return_display!` / `record_return_debug!` |
 //! | `parent`, `root`, `link`, `follows_from` | `StartOptions::{new, parent, root, link}`, `SpanGuard::enter_with` / `PendingSpan::new_with` |
 //!

@@ -16,7 +16,7 @@ use std::marker::PhantomData;
 
 use super::start::push_under;
 use super::start_options::StartOptions;
-use super::{gate, sampler, state, unsampled};
+use super::{current_span, gate, sampler, state, unsampled};
 use crate::record::{Callsite, InlineAttributes, SpanRecord};
 
 /// The depth of a guard that holds no span.
@@ -67,7 +67,15 @@ impl SpanGuard {
         prepare: impl FnOnce(&A, &mut InlineAttributes) -> bool,
         write: impl FnOnce(&A, &mut SpanRecord),
     ) -> SpanGuard {
-        if !Self::records(callsite) {
+        let gate = gate::read();
+        if !gate.is_open() {
+            return SpanGuard::inert();
+        }
+        if !gate.admits(callsite) {
+            // Filtered out: the values land where the body's spans attach,
+            // on the nearest recorded ancestor, as they would when
+            // recorded after the start (see `pipeline/filter.rs`).
+            current_span::on_current(|record| write(&attributes, record));
             return SpanGuard::inert();
         }
         if Self::unsampled_root() {

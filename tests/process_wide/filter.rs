@@ -6,7 +6,7 @@
 //! take turns ([`serial`]). Directives are written from `module_path!()`,
 //! which is this module's path in the test binary.
 
-use trace_runtime::testing::{InMemoryExporter, Spans};
+use trace_runtime::testing::{InMemoryExporter, SpanDataExt as _, Spans};
 use trace_runtime::{Pipeline, PipelineError, SpanFilter, traced};
 
 use crate::serial;
@@ -271,4 +271,25 @@ fn a_new_filter_decides_again_for_callsites_already_decided() {
         sorted_names(&spans),
         ["grandchild", "grandparent", "middle"]
     );
+}
+
+#[traced]
+fn recorded_caller() {
+    skipped_with_values(7, "eu");
+}
+
+/// Values that run no code: the span would start with them (see the
+/// macro's `attributes_at_start`).
+#[traced(args(attempt), attrs(region = region, next = attempt + 1))]
+fn skipped_with_values(attempt: u64, region: &str) {}
+
+#[test]
+fn a_skipped_span_s_values_land_on_the_nearest_recorded_ancestor() {
+    let _serial = serial();
+    let spans = with_filter(&format!("{HERE}::skipped_with_values=off"), recorded_caller);
+    assert_eq!(spans.names(), ["recorded_caller"]);
+    let caller = spans.named("recorded_caller");
+    assert_eq!(caller.attr_i64("attempt"), Some(7));
+    assert_eq!(caller.attr_i64("next"), Some(8));
+    assert_eq!(caller.attr_str("region"), Some("eu"));
 }

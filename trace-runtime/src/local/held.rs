@@ -22,6 +22,7 @@ use opentelemetry::{Key, Value};
 use super::start::OpenSpan;
 use super::start_options::StartOptions;
 use super::{gate, outcome, state};
+use crate::attributes::AttributeValue;
 use crate::record::{Callsite, SpanRecord};
 
 /// Whether a span of `callsite` would be recorded at all: a pipeline or a
@@ -78,11 +79,20 @@ impl HeldSpan {
         }
     }
 
-    /// Sets an attribute (replacing one with the same key).
+    /// Sets an attribute (replacing one with the same key) as a traced
+    /// call records its own: a scalar or short text may be kept in the
+    /// record itself, longer text is copied into the span's details rather
+    /// than allocated (see `record::inline` and `record::details`). What
+    /// the layers record per request goes through here, so a request
+    /// allocates no `String` per attribute.
     #[inline]
-    pub(crate) fn set(&mut self, key: &'static str, value: impl Into<Value>) {
+    pub(crate) fn set<V: AttributeValue + ?Sized>(
+        &mut self,
+        key: &'static &'static str,
+        value: &V,
+    ) {
         if let Some(record) = self.record() {
-            record.set_attribute(Key::from_static_str(key), value.into());
+            record.record_static(key, value);
         }
     }
 

@@ -131,6 +131,74 @@ impl Extract for http::HeaderMap {
     }
 }
 
+/// The keys [`extract`](super::extract) reads.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Field {
+    Traceparent,
+    Tracestate,
+    Baggage,
+}
+
+impl Field {
+    fn key(self) -> &'static str {
+        match self {
+            Field::Traceparent => "traceparent",
+            Field::Tracestate => "tracestate",
+            Field::Baggage => "baggage",
+        }
+    }
+}
+
+/// How extraction reads a carrier: the values of one key, handed to `read`
+/// as a slice, so that a carrier that can hand them over without
+/// collecting them into a `Vec` first does (see [`HeaderFields`]).
+pub(crate) trait Fields {
+    fn read<R>(&self, field: Field, read: impl FnOnce(&[&str]) -> R) -> R;
+}
+
+/// Any [`Extract`] carrier, through [`Extract::get_all`].
+pub(crate) struct Collected<'a, C: ?Sized>(pub(crate) &'a C);
+
+impl<C: Extract + ?Sized> Fields for Collected<'_, C> {
+    fn read<R>(&self, field: Field, read: impl FnOnce(&[&str]) -> R) -> R {
+        read(&self.0.get_all(field.key()))
+    }
+}
+
+/// An `http::HeaderMap` read as [`Extract`] reads it (every value that is
+/// visible text), without a `Vec` for a key with at most one value: a
+/// server extracts the context of every request it serves, and the
+/// allocations were most of that cost.
+#[cfg(feature = "http")]
+pub(crate) struct HeaderFields<'a>(pub(crate) &'a http::HeaderMap);
+
+#[cfg(feature = "http")]
+impl Fields for HeaderFields<'_> {
+    fn read<R>(&self, field: Field, read: impl FnOnce(&[&str]) -> R) -> R {
+        use http::header::HeaderName;
+        // Made at compile time: looking a `&str` up parses it as a header
+        // name first.
+        static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+        static TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
+        static BAGGAGE: HeaderName = HeaderName::from_static("baggage");
+        let name = match field {
+            Field::Traceparent => &TRACEPARENT,
+            Field::Tracestate => &TRACESTATE,
+            Field::Baggage => &BAGGAGE,
+        };
+        let mut values = self.0.get_all(name).iter().filter_map(|v| v.to_str().ok());
+        match (values.next(), values.next()) {
+            (None, _) => read(&[]),
+            (Some(one), None) => read(&[one]),
+            (Some(first), Some(second)) => {
+                let mut all = vec![first, second];
+                all.extend(values);
+                read(&all)
+            }
+        }
+    }
+}
+
 /// Adapts any OpenTelemetry `Injector` / `Extractor` into a carrier.
 ///
 /// ```
@@ -158,5 +226,36 @@ impl<T: opentelemetry::propagation::Extractor> Extract for Otel<&T> {
             .filter(|k| k.eq_ignore_ascii_case(key))
             .filter_map(|k| self.0.get(k))
             .collect()
+    }
+}
+
+#[cfg(all(test, feature = "http"))]
+mod tests {
+    use super::*;
+
+    /// What each way of reading gives for `field`.
+    fn both(headers: &http::HeaderMap, field: Field) -> (Vec<String>, Vec<String>) {
+        let owned = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect();
+        (
+            Collected(headers).read(field, owned),
+            HeaderFields(headers).read(field, owned),
+        )
+    }
+
+    #[test]
+    fn header_fields_read_what_get_all_reads() {
+        let mut headers = http::HeaderMap::new();
+        headers.append("traceparent", "one".parse().unwrap());
+        headers.append("tracestate", "a=1".parse().unwrap());
+        headers.append("tracestate", "b=2".parse().unwrap());
+        headers.append("tracestate", "c=3".parse().unwrap());
+        // Not visible text: skipped by both.
+        headers.append("baggage", http::HeaderValue::from_bytes(b"k=\xff").unwrap());
+        for field in [Field::Traceparent, Field::Tracestate, Field::Baggage] {
+            let (collected, direct) = both(&headers, field);
+            assert_eq!(collected, direct, "{field:?}");
+        }
+        assert_eq!(both(&headers, Field::Tracestate).1, ["a=1", "b=2", "c=3"]);
+        assert!(both(&headers, Field::Baggage).1.is_empty());
     }
 }

@@ -34,6 +34,10 @@ use std::task::{Context, Poll};
 pub use crate::local::{IntoLink, PropagatedContext, propagate_context, with_propagated_context};
 pub use carrier::{Extract, Inject, Otel};
 
+#[cfg(feature = "http")]
+use carrier::HeaderFields;
+use carrier::{Collected, Field, Fields};
+
 use crate::local::Current;
 use crate::record::{Scope, SpanIds};
 
@@ -86,12 +90,25 @@ pub fn inject_context<C: Inject + ?Sized>(context: &PropagatedContext, carrier: 
 /// `tracestate`: discarded, the parent kept; malformed baggage members:
 /// skipped. Never panics, whatever the input.
 pub fn extract<C: Extract + ?Sized>(carrier: &C) -> PropagatedContext {
-    let parent = w3c::parse_traceparent(&carrier.get_all("traceparent"));
+    extract_fields(&Collected(carrier))
+}
+
+/// [`extract`] from request or response headers, without collecting their
+/// values first (see [`HeaderFields`]).
+#[cfg(feature = "http")]
+pub(crate) fn extract_headers(headers: &http::HeaderMap) -> PropagatedContext {
+    extract_fields(&HeaderFields(headers))
+}
+
+fn extract_fields(carrier: &impl Fields) -> PropagatedContext {
+    let parent = carrier.read(Field::Traceparent, w3c::parse_traceparent);
     let trace_state = match parent {
-        Some(_) => w3c::parse_tracestate(&carrier.get_all("tracestate")).unwrap_or_default(),
+        Some(_) => carrier
+            .read(Field::Tracestate, w3c::parse_tracestate)
+            .unwrap_or_default(),
         None => String::new(), // tracestate without traceparent is discarded
     };
-    let baggage = baggage::parse(&carrier.get_all("baggage"));
+    let baggage = carrier.read(Field::Baggage, baggage::parse);
     let scope = Scope {
         trace_state,
         baggage: (!baggage.is_empty()).then(|| Arc::new(baggage)),

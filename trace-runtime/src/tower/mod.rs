@@ -60,12 +60,15 @@
 //! | `exchange.rs` | the span of one exchange, from request to the end of the response |
 //! | `future.rs` | [`ResponseFuture`]: the inner future, polled in the span |
 //! | `body.rs` | [`TracedBody`]: the response body that ends the span |
-//! | `request.rs` | reading a request head: method, addresses, sizes |
+//! | `request.rs` | reading a request head: method, client address, sizes |
+//! | `authority.rs` | `server.address` and `server.port`, read once per thread while they repeat |
+//! | `route_names.rs` | span names of route templates, interned once per process |
 //! | `headers.rs` | headers recorded by name |
 //! | `query.rs` | [`QueryRedaction`] |
 //! | `request_span.rs` | [`RequestSpan`]: what a hook may change |
 //! | `conventions.rs` | the semantic conventions: names, status rules, gRPC codes |
 
+mod authority;
 mod body;
 pub(crate) mod client;
 pub(crate) mod client_span;
@@ -76,6 +79,7 @@ mod headers;
 mod query;
 mod request;
 mod request_span;
+mod route_names;
 mod server;
 mod server_span;
 

@@ -83,7 +83,9 @@ pub(crate) fn start(
     let mut span = HeldSpan::start(&CLIENT, StartOptions::new());
     let grpc = semconv::is_grpc(headers);
     if span.is_recording() {
-        record_request(&mut span, config, method, target, headers, grpc);
+        span.with_own_attributes(|span| {
+            record_request(span, config, method, target, headers, grpc);
+        });
     }
     // An unsampled span is injected too: the next hop follows its decision.
     span.in_scope(|| inject(headers));

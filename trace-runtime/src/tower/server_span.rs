@@ -35,7 +35,10 @@ pub(crate) fn start(config: &ServerConfig, parts: &Parts) -> ExchangeSpan {
     let mut span = HeldSpan::start(&SERVER, options);
     let grpc = semconv::is_grpc(&parts.headers);
     if span.is_recording() {
-        record_request(&mut span, config, parts, grpc);
+        span.with_own_attributes(|span| record_request(span, config, parts, grpc));
+        if let Some(hook) = &config.on_request {
+            hook(parts, &mut RequestSpan::new(&mut span));
+        }
     }
     ExchangeSpan::new(span, Side::Server, grpc, config.response_headers.clone())
         .without_response_body(parts.method == http::Method::HEAD)
@@ -63,9 +66,6 @@ fn record_request(span: &mut HeldSpan, config: &ServerConfig, parts: &Parts, grp
     request::record_request_body_size(span, &parts.headers);
     if !config.request_headers.is_empty() {
         config.request_headers.record(&parts.headers, span);
-    }
-    if let Some(hook) = &config.on_request {
-        hook(parts, &mut RequestSpan::new(span));
     }
 }
 

@@ -165,36 +165,87 @@ impl<C: Extract + ?Sized> Fields for Collected<'_, C> {
     }
 }
 
-/// An `http::HeaderMap` read as [`Extract`] reads it (every value that is
-/// visible text), without a `Vec` for a key with at most one value: a
-/// server extracts the context of every request it serves, and the
-/// allocations were most of that cost.
-#[cfg(feature = "http")]
-pub(crate) struct HeaderFields<'a>(pub(crate) &'a http::HeaderMap);
+/// The values of the context headers, gathered by a caller that reads
+/// the headers anyway: the tower server layer walks a request's headers
+/// once for everything its span records (`tower/request_headers.rs`),
+/// which costs less than looking each header up, and hands the context
+/// values over here. Read as [`Extract`] reads an `http::HeaderMap`:
+/// every value that is visible text, in order; no `Vec` for a key with at
+/// most two values.
+#[cfg(feature = "tower")]
+#[derive(Debug, Default)]
+pub(crate) struct ContextValues<'a> {
+    traceparent: Values<'a>,
+    tracestate: Values<'a>,
+    baggage: Values<'a>,
+}
 
-#[cfg(feature = "http")]
-impl Fields for HeaderFields<'_> {
-    fn read<R>(&self, field: Field, read: impl FnOnce(&[&str]) -> R) -> R {
-        use http::header::HeaderName;
-        // Made at compile time: looking a `&str` up parses it as a header
-        // name first.
-        static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
-        static TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
-        static BAGGAGE: HeaderName = HeaderName::from_static("baggage");
-        let name = match field {
-            Field::Traceparent => &TRACEPARENT,
-            Field::Tracestate => &TRACESTATE,
-            Field::Baggage => &BAGGAGE,
+#[cfg(feature = "tower")]
+impl<'a> ContextValues<'a> {
+    /// Takes `value` if `name` is one of the context headers; returns
+    /// whether it was one.
+    pub(crate) fn take(&mut self, name: &http::HeaderName, value: &'a http::HeaderValue) -> bool {
+        // Made at compile time: comparing with them compares bytes.
+        static TRACEPARENT: http::HeaderName = http::HeaderName::from_static("traceparent");
+        static TRACESTATE: http::HeaderName = http::HeaderName::from_static("tracestate");
+        static BAGGAGE: http::HeaderName = http::HeaderName::from_static("baggage");
+        let values = if *name == TRACEPARENT {
+            &mut self.traceparent
+        } else if *name == TRACESTATE {
+            &mut self.tracestate
+        } else if *name == BAGGAGE {
+            &mut self.baggage
+        } else {
+            return false;
         };
-        let mut values = self.0.get_all(name).iter().filter_map(|v| v.to_str().ok());
-        match (values.next(), values.next()) {
-            (None, _) => read(&[]),
-            (Some(one), None) => read(&[one]),
-            (Some(first), Some(second)) => {
-                let mut all = vec![first, second];
-                all.extend(values);
-                read(&all)
+        if let Ok(value) = value.to_str() {
+            values.push(value);
+        }
+        true
+    }
+}
+
+#[cfg(feature = "tower")]
+impl Fields for ContextValues<'_> {
+    fn read<R>(&self, field: Field, read: impl FnOnce(&[&str]) -> R) -> R {
+        let values = match field {
+            Field::Traceparent => &self.traceparent,
+            Field::Tracestate => &self.tracestate,
+            Field::Baggage => &self.baggage,
+        };
+        read(values.as_slice())
+    }
+}
+
+/// The values of one key, without an allocation for up to two.
+#[cfg(feature = "tower")]
+#[derive(Debug, Default)]
+enum Values<'a> {
+    #[default]
+    None,
+    Few([&'a str; 2], usize),
+    Many(Vec<&'a str>),
+}
+
+#[cfg(feature = "tower")]
+impl<'a> Values<'a> {
+    fn push(&mut self, value: &'a str) {
+        match self {
+            Values::None => *self = Values::Few([value, ""], 1),
+            Values::Few(few, len @ 1) => {
+                few[1] = value;
+                *len = 2;
             }
+            Values::Few(few, _) => *self = Values::Many(vec![few[0], few[1], value]),
+            Values::Many(many) => many.push(value),
+        }
+    }
+
+    fn as_slice(&self) -> &[&'a str] {
+        match self {
+            Values::None => &[],
+            Values::Few(few, len) => &few[..*len],
+            Values::Many(many) => many,
         }
     }
 }
@@ -229,33 +280,37 @@ impl<T: opentelemetry::propagation::Extractor> Extract for Otel<&T> {
     }
 }
 
-#[cfg(all(test, feature = "http"))]
+#[cfg(all(test, feature = "tower"))]
 mod tests {
     use super::*;
 
-    /// What each way of reading gives for `field`.
-    fn both(headers: &http::HeaderMap, field: Field) -> (Vec<String>, Vec<String>) {
-        let owned = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect();
-        (
-            Collected(headers).read(field, owned),
-            HeaderFields(headers).read(field, owned),
-        )
-    }
-
     #[test]
-    fn header_fields_read_what_get_all_reads() {
+    fn context_values_are_what_get_all_reads() {
         let mut headers = http::HeaderMap::new();
         headers.append("traceparent", "one".parse().unwrap());
-        headers.append("tracestate", "a=1".parse().unwrap());
-        headers.append("tracestate", "b=2".parse().unwrap());
-        headers.append("tracestate", "c=3".parse().unwrap());
+        headers.append("host", "example.com".parse().unwrap());
+        for state in ["a=1", "b=2", "c=3"] {
+            headers.append("tracestate", state.parse().unwrap());
+        }
         // Not visible text: skipped by both.
         headers.append("baggage", http::HeaderValue::from_bytes(b"k=\xff").unwrap());
+        let mut values = ContextValues::default();
+        let taken: Vec<bool> = headers.iter().map(|(n, v)| values.take(n, v)).collect();
+        assert_eq!(
+            taken,
+            [true, false, true, true, true, true],
+            "host is no context header"
+        );
+        let owned =
+            |values: &[&str]| -> Vec<String> { values.iter().map(|v| (*v).to_owned()).collect() };
         for field in [Field::Traceparent, Field::Tracestate, Field::Baggage] {
-            let (collected, direct) = both(&headers, field);
-            assert_eq!(collected, direct, "{field:?}");
+            assert_eq!(
+                Collected(&headers).read(field, owned),
+                values.read(field, owned),
+                "{field:?}"
+            );
         }
-        assert_eq!(both(&headers, Field::Tracestate).1, ["a=1", "b=2", "c=3"]);
-        assert!(both(&headers, Field::Baggage).1.is_empty());
+        assert_eq!(values.read(Field::Tracestate, owned), ["a=1", "b=2", "c=3"]);
+        assert!(values.read(Field::Baggage, owned).is_empty());
     }
 }

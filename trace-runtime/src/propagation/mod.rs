@@ -34,8 +34,8 @@ use std::task::{Context, Poll};
 pub use crate::local::{IntoLink, PropagatedContext, propagate_context, with_propagated_context};
 pub use carrier::{Extract, Inject, Otel};
 
-#[cfg(feature = "http")]
-use carrier::HeaderFields;
+#[cfg(feature = "tower")]
+pub(crate) use carrier::ContextValues;
 use carrier::{Collected, Field, Fields};
 
 use crate::local::Current;
@@ -93,11 +93,11 @@ pub fn extract<C: Extract + ?Sized>(carrier: &C) -> PropagatedContext {
     extract_fields(&Collected(carrier))
 }
 
-/// [`extract`] from request or response headers, without collecting their
-/// values first (see [`HeaderFields`]).
-#[cfg(feature = "http")]
-pub(crate) fn extract_headers(headers: &http::HeaderMap) -> PropagatedContext {
-    extract_fields(&HeaderFields(headers))
+/// [`extract`] from context header values the caller has read (see
+/// [`ContextValues`]).
+#[cfg(feature = "tower")]
+pub(crate) fn extract_values(values: &ContextValues<'_>) -> PropagatedContext {
+    extract_fields(values)
 }
 
 fn extract_fields(carrier: &impl Fields) -> PropagatedContext {

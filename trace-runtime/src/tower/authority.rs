@@ -16,9 +16,8 @@
 use std::cell::RefCell;
 use std::ops::Range;
 
-use http::header::HOST;
 use http::uri::Authority;
-use http::{HeaderMap, Uri};
+use http::{HeaderValue, Uri};
 
 use super::conventions as semconv;
 use crate::local::held::HeldSpan;
@@ -44,10 +43,11 @@ thread_local! {
 
 /// Records `server.address` and `server.port` of the authority the
 /// request was addressed by, if it names a valid one.
-pub(crate) fn record_requested(span: &mut HeldSpan, uri: &Uri, headers: &HeaderMap) {
+/// `host` is the request's `Host` header.
+pub(crate) fn record_requested(span: &mut HeldSpan, uri: &Uri, host: Option<&HeaderValue>) {
     let (text, authority) = match uri.authority() {
         Some(authority) => (authority.as_str(), Some(authority)),
-        None => match headers.get(HOST).and_then(|v| v.to_str().ok()) {
+        None => match host.and_then(|v| v.to_str().ok()) {
             Some(host) => (host, None),
             None => return,
         },

@@ -125,7 +125,7 @@ fn record_request(
     if let Some(port) = target.port_or_default() {
         span.set(&semconv::SERVER_PORT, &port);
     }
-    request::record_request_body_size(span, headers);
+    request::record_request_body_size(span, headers.get(http::header::CONTENT_LENGTH));
     if !config.request_headers.is_empty() {
         config.request_headers.record(headers, span);
     }

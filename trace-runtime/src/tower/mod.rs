@@ -61,6 +61,7 @@
 //! | `future.rs` | [`ResponseFuture`]: the inner future, polled in the span |
 //! | `body.rs` | [`TracedBody`]: the response body that ends the span |
 //! | `request.rs` | reading a request head: method, client address, sizes |
+//! | `request_headers.rs` | the headers a server span reads, in one walk over the map |
 //! | `authority.rs` | `server.address` and `server.port`, read once per thread while they repeat |
 //! | `route_names.rs` | span names of route templates, interned once per process |
 //! | `headers.rs` | headers recorded by name |
@@ -78,6 +79,7 @@ mod future;
 mod headers;
 mod query;
 mod request;
+mod request_headers;
 mod request_span;
 mod route_names;
 mod server;

@@ -3,9 +3,9 @@
 
 use std::net::SocketAddr;
 
-use http::HeaderMap;
-use http::header::{CONTENT_LENGTH, FORWARDED, USER_AGENT};
+use http::header::FORWARDED;
 use http::request::Parts;
+use http::{HeaderMap, HeaderValue};
 
 use super::conventions as semconv;
 use crate::local::held::HeldSpan;
@@ -28,16 +28,16 @@ pub(crate) fn record_method(span: &mut HeldSpan, method: &http::Method) -> &'sta
 }
 
 /// `user_agent.original`, when the header is visible text.
-pub(crate) fn record_user_agent(span: &mut HeldSpan, headers: &HeaderMap) {
-    if let Some(agent) = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()) {
+pub(crate) fn record_user_agent(span: &mut HeldSpan, user_agent: Option<&HeaderValue>) {
+    if let Some(agent) = user_agent.and_then(|v| v.to_str().ok()) {
         span.set(&semconv::USER_AGENT_ORIGINAL, agent);
     }
 }
 
-/// `http.request.body.size`, when the request says it (`Content-Length`).
-pub(crate) fn record_request_body_size(span: &mut HeldSpan, headers: &HeaderMap) {
-    let length = headers
-        .get(CONTENT_LENGTH)
+/// `http.request.body.size`, when the request says it (its
+/// `Content-Length` value).
+pub(crate) fn record_request_body_size(span: &mut HeldSpan, content_length: Option<&HeaderValue>) {
+    let length = content_length
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
     if let Some(length) = length {

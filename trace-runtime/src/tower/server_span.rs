@@ -8,13 +8,14 @@ use opentelemetry::trace::SpanKind;
 
 use super::conventions::{self as semconv, Side};
 use super::exchange::ExchangeSpan;
+use super::request_headers::RequestHeaders;
 use super::request_span::RequestSpan;
 use super::server::ServerConfig;
 use super::{authority, request, route_names};
 use crate::attributes::Display;
 use crate::local::StartOptions;
 use crate::local::held::HeldSpan;
-use crate::propagation::extract_headers;
+use crate::propagation::extract_values;
 use crate::record::Callsite;
 
 /// The callsite of every server span: kind Server; the name is set per
@@ -24,7 +25,8 @@ pub(crate) static SERVER: Callsite = Callsite::new("HTTP", SpanKind::Server, "",
 
 /// Starts the span of the request `parts` describes.
 pub(crate) fn start(config: &ServerConfig, parts: &Parts) -> ExchangeSpan {
-    let remote = extract_headers(&parts.headers);
+    let headers = RequestHeaders::read(&parts.headers);
+    let remote = extract_values(&headers.context);
     let options = if config.public_endpoint {
         // A new trace, the caller's context as a link; its baggage (in
         // `remote`'s scope) is not taken.
@@ -33,9 +35,9 @@ pub(crate) fn start(config: &ServerConfig, parts: &Parts) -> ExchangeSpan {
         StartOptions::new().parent(remote)
     };
     let mut span = HeldSpan::start(&SERVER, options);
-    let grpc = semconv::is_grpc(&parts.headers);
+    let grpc = semconv::is_grpc_content_type(headers.content_type);
     if span.is_recording() {
-        span.with_own_attributes(|span| record_request(span, config, parts, grpc));
+        span.with_own_attributes(|span| record_request(span, config, parts, &headers, grpc));
         if let Some(hook) = &config.on_request {
             hook(parts, &mut RequestSpan::new(&mut span));
         }
@@ -44,7 +46,13 @@ pub(crate) fn start(config: &ServerConfig, parts: &Parts) -> ExchangeSpan {
         .without_response_body(parts.method == http::Method::HEAD)
 }
 
-fn record_request(span: &mut HeldSpan, config: &ServerConfig, parts: &Parts, grpc: bool) {
+fn record_request(
+    span: &mut HeldSpan,
+    config: &ServerConfig,
+    parts: &Parts,
+    headers: &RequestHeaders<'_>,
+    grpc: bool,
+) {
     match grpc
         .then(|| semconv::grpc_method(parts.uri.path()))
         .flatten()
@@ -60,10 +68,10 @@ fn record_request(span: &mut HeldSpan, config: &ServerConfig, parts: &Parts, grp
     if let Some(version) = semconv::protocol_version(parts.version) {
         span.set(&semconv::NETWORK_PROTOCOL_VERSION, version);
     }
-    authority::record_requested(span, &parts.uri, &parts.headers);
+    authority::record_requested(span, &parts.uri, headers.host);
     record_client_address(span, config, parts);
-    request::record_user_agent(span, &parts.headers);
-    request::record_request_body_size(span, &parts.headers);
+    request::record_user_agent(span, headers.user_agent);
+    request::record_request_body_size(span, headers.content_length);
     if !config.request_headers.is_empty() {
         config.request_headers.record(&parts.headers, span);
     }

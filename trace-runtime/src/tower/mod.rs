@@ -51,6 +51,19 @@
 //! leaving the layer's spans out) a request costs one relaxed load and is
 //! passed through untouched.
 //!
+//! A recorded request is priced like the spans of traced calls: its span is
+//! kept the fast way (see `crate::local`), and what the layer adds per
+//! request stays off the allocator. The headers it reads are found in one
+//! walk over the request's headers (`request_headers.rs`); the context is
+//! parsed from them without collecting values; a span name made from a
+//! route template is interned once per process (`route_names.rs`); the
+//! server's address is parsed once per thread while it repeats
+//! (`authority.rs`); attribute text is copied into the span's recycled
+//! details rather than into `String`s, and the request's attributes are
+//! appended without looking for keys to replace. The `tower_layer`
+//! benchmark compares the result with tower-http's `TraceLayer`
+//! (`BENCHMARKS.md`).
+//!
 //! | file | owns |
 //! |---|---|
 //! | `server.rs` | [`TraceLayer`], [`TraceService`]: configuration and the service |

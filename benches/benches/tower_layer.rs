@@ -13,6 +13,7 @@
 //! | bench id | what |
 //! |---|---|
 //! | `bare` | the router with no layer |
+//! | `noop_layer` | a layer that adds nothing (`tower::layer::util::Identity`): what axum's wrapping of a routed layer costs any layer, ours and tower-http's alike |
 //! | `traced` | `trace_runtime::tower::TraceLayer`, a pipeline exporting to a void exporter, drained (untimed) between blocks |
 //! | `tower_http` | tower-http's `TraceLayer` (its defaults) into `tracing`'s registry with tracing-opentelemetry over an SDK tracer with the batch processor and a void exporter |
 //!
@@ -109,10 +110,16 @@ fn print_table(clock: &str, since: SystemTime) {
     let bare = per_request("bare", since);
     let traced = per_request("traced", since);
     let peer = per_request("tower_http", since);
+    let noop = per_request("noop_layer", since);
     println!("\n{GROUP}: median ns per request, {clock}, from this run");
     println!("| variant | ns/request | added over bare |");
     println!("|---|---:|---:|");
-    for (id, ns) in [("bare", bare), ("traced", traced), ("tower_http", peer)] {
+    for (id, ns) in [
+        ("bare", bare),
+        ("noop_layer", noop),
+        ("traced", traced),
+        ("tower_http", peer),
+    ] {
         let Some(ns) = ns else { continue };
         let added = bare.map_or("-".to_owned(), |bare| format!("+{:.0} ns", ns - bare));
         println!("| {id} | {ns:.0} | {added} |");
@@ -121,6 +128,12 @@ fn print_table(clock: &str, since: SystemTime) {
         println!(
             "\ntower_http adds {:.1}x what traced adds (goal: at least 5x)",
             (peer - bare) / (traced - bare)
+        );
+    }
+    if let (Some(noop), Some(traced), Some(peer)) = (noop, traced, peer) {
+        println!(
+            "beyond what axum's wrapping costs any layer (noop_layer): tower_http adds {:.1}x what traced adds",
+            (peer - noop) / (traced - noop)
         );
     }
 }
@@ -134,6 +147,9 @@ fn main() {
 
     let mut bare = router();
     group.bench_function("bare", |b| b.iter(|| serve(&mut bare)));
+
+    let mut noop = router().layer(tower::layer::util::Identity::new());
+    group.bench_function("noop_layer", |b| b.iter(|| serve(&mut noop)));
 
     {
         let exporter = VoidExporter::new();

@@ -1,6 +1,7 @@
 //! `TraceLayer` on an axum server: parent, name, attributes, status,
 //! lifetime and options.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -268,6 +269,32 @@ fn the_hook_renames_the_span_and_adds_attributes() {
     let (_, spans) = support::run(1, || send(app(layer), get_request("/health")));
     let server = spans.named("custom GET");
     assert_eq!(server.attr_str("tenant.id"), Some("acme"));
+}
+
+#[test]
+fn a_route_from_the_extractor_names_the_span_and_is_recorded() {
+    let layer = TraceLayer::new().with_route(|request| {
+        request
+            .uri
+            .path()
+            .starts_with("/users/")
+            .then_some(Cow::Borrowed("/users/:user"))
+    });
+    let (_, spans) = support::run(2, || send(app(layer), get_request("/users/3")));
+    let server = spans.named("GET /users/:user");
+    assert_eq!(server.attr_str(semconv::HTTP_ROUTE), Some("/users/:user"));
+}
+
+#[test]
+fn a_route_too_long_to_intern_still_names_the_span() {
+    // Route names are interned up to a length; a longer template gets its
+    // name made per request, with the same result.
+    let long = format!("/{}", "segment/".repeat(40));
+    let route = long.clone();
+    let layer = TraceLayer::new().with_route(move |_| Some(Cow::Owned(route.clone())));
+    let (_, spans) = support::run(1, || send(app(layer), get_request("/health")));
+    let server = spans.named(&format!("GET {long}"));
+    assert_eq!(server.attr_str(semconv::HTTP_ROUTE), Some(long.as_str()));
 }
 
 /// The time at which the streamed body produced its last chunk.

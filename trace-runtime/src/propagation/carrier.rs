@@ -131,6 +131,125 @@ impl Extract for http::HeaderMap {
     }
 }
 
+/// The keys [`extract`](super::extract) reads.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Field {
+    Traceparent,
+    Tracestate,
+    Baggage,
+}
+
+impl Field {
+    fn key(self) -> &'static str {
+        match self {
+            Field::Traceparent => "traceparent",
+            Field::Tracestate => "tracestate",
+            Field::Baggage => "baggage",
+        }
+    }
+}
+
+/// How extraction reads a carrier: the values of one key, handed to `read`
+/// as a slice, so that a carrier that can hand them over without
+/// collecting them into a `Vec` first does (see [`HeaderFields`]).
+pub(crate) trait Fields {
+    fn read<R>(&self, field: Field, read: impl FnOnce(&[&str]) -> R) -> R;
+}
+
+/// Any [`Extract`] carrier, through [`Extract::get_all`].
+pub(crate) struct Collected<'a, C: ?Sized>(pub(crate) &'a C);
+
+impl<C: Extract + ?Sized> Fields for Collected<'_, C> {
+    fn read<R>(&self, field: Field, read: impl FnOnce(&[&str]) -> R) -> R {
+        read(&self.0.get_all(field.key()))
+    }
+}
+
+/// The values of the context headers, gathered by a caller that reads
+/// the headers anyway: the tower server layer walks a request's headers
+/// once for everything its span records (`tower/request_headers.rs`),
+/// which costs less than looking each header up, and hands the context
+/// values over here. Read as [`Extract`] reads an `http::HeaderMap`:
+/// every value that is visible text, in order; no `Vec` for a key with at
+/// most two values.
+#[cfg(feature = "tower")]
+#[derive(Debug, Default)]
+pub(crate) struct ContextValues<'a> {
+    traceparent: Values<'a>,
+    tracestate: Values<'a>,
+    baggage: Values<'a>,
+}
+
+#[cfg(feature = "tower")]
+impl<'a> ContextValues<'a> {
+    /// Takes `value` if `name` is one of the context headers; returns
+    /// whether it was one.
+    pub(crate) fn take(&mut self, name: &http::HeaderName, value: &'a http::HeaderValue) -> bool {
+        // Made at compile time: comparing with them compares bytes.
+        static TRACEPARENT: http::HeaderName = http::HeaderName::from_static("traceparent");
+        static TRACESTATE: http::HeaderName = http::HeaderName::from_static("tracestate");
+        static BAGGAGE: http::HeaderName = http::HeaderName::from_static("baggage");
+        let values = if *name == TRACEPARENT {
+            &mut self.traceparent
+        } else if *name == TRACESTATE {
+            &mut self.tracestate
+        } else if *name == BAGGAGE {
+            &mut self.baggage
+        } else {
+            return false;
+        };
+        if let Ok(value) = value.to_str() {
+            values.push(value);
+        }
+        true
+    }
+}
+
+#[cfg(feature = "tower")]
+impl Fields for ContextValues<'_> {
+    fn read<R>(&self, field: Field, read: impl FnOnce(&[&str]) -> R) -> R {
+        let values = match field {
+            Field::Traceparent => &self.traceparent,
+            Field::Tracestate => &self.tracestate,
+            Field::Baggage => &self.baggage,
+        };
+        read(values.as_slice())
+    }
+}
+
+/// The values of one key, without an allocation for up to two.
+#[cfg(feature = "tower")]
+#[derive(Debug, Default)]
+enum Values<'a> {
+    #[default]
+    None,
+    Few([&'a str; 2], usize),
+    Many(Vec<&'a str>),
+}
+
+#[cfg(feature = "tower")]
+impl<'a> Values<'a> {
+    fn push(&mut self, value: &'a str) {
+        match self {
+            Values::None => *self = Values::Few([value, ""], 1),
+            Values::Few(few, len @ 1) => {
+                few[1] = value;
+                *len = 2;
+            }
+            Values::Few(few, _) => *self = Values::Many(vec![few[0], few[1], value]),
+            Values::Many(many) => many.push(value),
+        }
+    }
+
+    fn as_slice(&self) -> &[&'a str] {
+        match self {
+            Values::None => &[],
+            Values::Few(few, len) => &few[..*len],
+            Values::Many(many) => many,
+        }
+    }
+}
+
 /// Adapts any OpenTelemetry `Injector` / `Extractor` into a carrier.
 ///
 /// ```
@@ -158,5 +277,40 @@ impl<T: opentelemetry::propagation::Extractor> Extract for Otel<&T> {
             .filter(|k| k.eq_ignore_ascii_case(key))
             .filter_map(|k| self.0.get(k))
             .collect()
+    }
+}
+
+#[cfg(all(test, feature = "tower"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_values_are_what_get_all_reads() {
+        let mut headers = http::HeaderMap::new();
+        headers.append("traceparent", "one".parse().unwrap());
+        headers.append("host", "example.com".parse().unwrap());
+        for state in ["a=1", "b=2", "c=3"] {
+            headers.append("tracestate", state.parse().unwrap());
+        }
+        // Not visible text: skipped by both.
+        headers.append("baggage", http::HeaderValue::from_bytes(b"k=\xff").unwrap());
+        let mut values = ContextValues::default();
+        let taken: Vec<bool> = headers.iter().map(|(n, v)| values.take(n, v)).collect();
+        assert_eq!(
+            taken,
+            [true, false, true, true, true, true],
+            "host is no context header"
+        );
+        let owned =
+            |values: &[&str]| -> Vec<String> { values.iter().map(|v| (*v).to_owned()).collect() };
+        for field in [Field::Traceparent, Field::Tracestate, Field::Baggage] {
+            assert_eq!(
+                Collected(&headers).read(field, owned),
+                values.read(field, owned),
+                "{field:?}"
+            );
+        }
+        assert_eq!(values.read(Field::Tracestate, owned), ["a=1", "b=2", "c=3"]);
+        assert!(values.read(Field::Baggage, owned).is_empty());
     }
 }

@@ -34,6 +34,10 @@ use std::task::{Context, Poll};
 pub use crate::local::{IntoLink, PropagatedContext, propagate_context, with_propagated_context};
 pub use carrier::{Extract, Inject, Otel};
 
+#[cfg(feature = "tower")]
+pub(crate) use carrier::ContextValues;
+use carrier::{Collected, Field, Fields};
+
 use crate::local::Current;
 use crate::record::{Scope, SpanIds, sent_parents};
 
@@ -91,12 +95,25 @@ pub fn inject_context<C: Inject + ?Sized>(context: &PropagatedContext, carrier: 
 /// `tracestate`: discarded, the parent kept; malformed baggage members:
 /// skipped. Never panics, whatever the input.
 pub fn extract<C: Extract + ?Sized>(carrier: &C) -> PropagatedContext {
-    let parent = w3c::parse_traceparent(&carrier.get_all("traceparent"));
+    extract_fields(&Collected(carrier))
+}
+
+/// [`extract`] from context header values the caller has read (see
+/// [`ContextValues`]).
+#[cfg(feature = "tower")]
+pub(crate) fn extract_values(values: &ContextValues<'_>) -> PropagatedContext {
+    extract_fields(values)
+}
+
+fn extract_fields(carrier: &impl Fields) -> PropagatedContext {
+    let parent = carrier.read(Field::Traceparent, w3c::parse_traceparent);
     let trace_state = match parent {
-        Some(_) => w3c::parse_tracestate(&carrier.get_all("tracestate")).unwrap_or_default(),
+        Some(_) => carrier
+            .read(Field::Tracestate, w3c::parse_tracestate)
+            .unwrap_or_default(),
         None => String::new(), // tracestate without traceparent is discarded
     };
-    let baggage = baggage::parse(&carrier.get_all("baggage"));
+    let baggage = carrier.read(Field::Baggage, baggage::parse);
     let scope = Scope {
         trace_state,
         baggage: (!baggage.is_empty()).then(|| Arc::new(baggage)),

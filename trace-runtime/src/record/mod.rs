@@ -150,6 +150,24 @@ impl SpanRecord {
         self.details().record(key, value, inline);
     }
 
+    /// Adds an attribute whose key is set nowhere on the span yet, without
+    /// looking for it (see [`Details::append`]).
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))] // the tower layer's
+    pub(crate) fn append<V: AttributeValue + ?Sized>(&mut self, key: Key, value: &V) {
+        let inline = self.inline.len();
+        self.details().append(key, value, inline);
+    }
+
+    /// Whether the span has no attribute at all.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub(crate) fn has_no_attributes(&self) -> bool {
+        self.inline.is_empty()
+            && self
+                .details
+                .as_ref()
+                .is_none_or(|d| d.attribute_count() == 0)
+    }
+
     /// Adds (or replaces) an attribute, within the limits.
     pub(crate) fn set_attribute(&mut self, key: Key, value: opentelemetry::Value) {
         self.inline.remove(key.as_str());

@@ -83,7 +83,9 @@ pub(crate) fn start(
     let mut span = HeldSpan::start(&CLIENT, StartOptions::new());
     let grpc = semconv::is_grpc(headers);
     if span.is_recording() {
-        record_request(&mut span, config, method, target, headers, grpc);
+        span.with_own_attributes(|span| {
+            record_request(span, config, method, target, headers, grpc);
+        });
     }
     // An unsampled span is injected too: the next hop follows its decision.
     span.in_scope(|| inject(headers));
@@ -101,15 +103,15 @@ fn record_request(
     match grpc.then(|| semconv::grpc_method(target.path)).flatten() {
         Some((service, rpc_method)) => {
             span.rename(Cow::Owned(target.path[1..].to_owned()));
-            span.set(semconv::RPC_SYSTEM, semconv::GRPC);
-            span.set(semconv::RPC_SERVICE, service.to_owned());
-            span.set(semconv::RPC_METHOD, rpc_method.to_owned());
+            span.set(&semconv::RPC_SYSTEM, semconv::GRPC);
+            span.set(&semconv::RPC_SERVICE, service);
+            span.set(&semconv::RPC_METHOD, rpc_method);
         }
         None => {
             let name = request::record_method(span, method);
             span.rename(Cow::Borrowed(name));
             if let Some(url) = target.full_url(config) {
-                span.set(semconv::URL_FULL, url);
+                span.set(&semconv::URL_FULL, &url);
             }
         }
     }
@@ -118,12 +120,12 @@ fn record_request(
             .strip_prefix('[')
             .and_then(|h| h.strip_suffix(']'))
             .unwrap_or(host);
-        span.set(semconv::SERVER_ADDRESS, host.to_owned());
+        span.set(&semconv::SERVER_ADDRESS, host);
     }
     if let Some(port) = target.port_or_default() {
-        span.set(semconv::SERVER_PORT, i64::from(port));
+        span.set(&semconv::SERVER_PORT, &port);
     }
-    request::record_request_body_size(span, headers);
+    request::record_request_body_size(span, headers.get(http::header::CONTENT_LENGTH));
     if !config.request_headers.is_empty() {
         config.request_headers.record(headers, span);
     }

@@ -122,9 +122,12 @@ pub(crate) fn grpc_code_name(code: i64) -> &'static str {
 /// Whether a request is a gRPC call: `content-type: application/grpc`,
 /// alone or with a subtype (`application/grpc+proto`).
 pub(crate) fn is_grpc(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
+    is_grpc_content_type(headers.get(http::header::CONTENT_TYPE))
+}
+
+/// [`is_grpc`] from the `content-type` value itself.
+pub(crate) fn is_grpc_content_type(content_type: Option<&http::HeaderValue>) -> bool {
+    content_type.is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
 }
 
 /// `package.Service` and `Method` of a gRPC path `/package.Service/Method`.

@@ -86,20 +86,19 @@ impl ExchangeSpan {
     fn on_http_status(&mut self, status: StatusCode) {
         let code = status.as_u16();
         self.span
-            .set(semconv::HTTP_RESPONSE_STATUS_CODE, i64::from(code));
+            .set(&semconv::HTTP_RESPONSE_STATUS_CODE, &i64::from(code));
         if semconv::http_status_is_error(self.side, code) {
-            self.span
-                .set(semconv::ERROR_TYPE, status.as_str().to_owned());
+            self.span.set(&semconv::ERROR_TYPE, status.as_str());
             self.span.set_error(Cow::Borrowed(""));
         }
     }
 
     fn on_grpc_status(&mut self, code: i64, headers: &HeaderMap) {
         self.grpc_status_seen = true;
-        self.span.set(semconv::RPC_GRPC_STATUS_CODE, code);
+        self.span.set(&semconv::RPC_GRPC_STATUS_CODE, &code);
         if semconv::grpc_status_is_error(self.side, code) {
             self.span
-                .set(semconv::ERROR_TYPE, semconv::grpc_code_name(code));
+                .set(&semconv::ERROR_TYPE, semconv::grpc_code_name(code));
             let message = semconv::grpc_message(headers).map_or(Cow::Borrowed(""), Cow::Owned);
             self.span.set_error(message);
         }
@@ -138,7 +137,7 @@ impl ExchangeSpan {
     pub(crate) fn finish(mut self, completed: bool) {
         if completed && !self.grpc && self.body_bytes > 0 {
             let bytes = i64::try_from(self.body_bytes).unwrap_or(i64::MAX);
-            self.span.set(semconv::HTTP_RESPONSE_BODY_SIZE, bytes);
+            self.span.set(&semconv::HTTP_RESPONSE_BODY_SIZE, &bytes);
         }
         if completed || self.bodiless || self.side == Side::Client {
             self.span.end();

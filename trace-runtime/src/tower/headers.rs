@@ -14,9 +14,11 @@ use opentelemetry::{Array, Key, StringValue, Value};
 use super::conventions::{HTTP_REQUEST_HEADER, HTTP_RESPONSE_HEADER};
 use crate::local::held::HeldSpan;
 
-/// The headers to record, with their attribute keys.
+/// The headers to record, with their attribute keys. `None` when there
+/// are none: every exchange holds a copy, which then touches no reference
+/// count.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct RecordedHeaders(Arc<[(HeaderName, Key)]>);
+pub(crate) struct RecordedHeaders(Option<Arc<[(HeaderName, Key)]>>);
 
 /// Which message a header list reads.
 #[derive(Clone, Copy, Debug)]
@@ -36,23 +38,22 @@ impl RecordedHeaders {
             Message::Request => HTTP_REQUEST_HEADER,
             Message::Response => HTTP_RESPONSE_HEADER,
         };
-        RecordedHeaders(
-            names
-                .into_iter()
-                .filter_map(|name| HeaderName::from_bytes(name.as_ref().as_bytes()).ok())
-                .map(|name| {
-                    let key = Key::from(format!("{prefix}.{}", name.as_str()));
-                    (name, key)
-                })
-                .collect(),
-        )
+        let headers: Arc<[(HeaderName, Key)]> = names
+            .into_iter()
+            .filter_map(|name| HeaderName::from_bytes(name.as_ref().as_bytes()).ok())
+            .map(|name| {
+                let key = Key::from(format!("{prefix}.{}", name.as_str()));
+                (name, key)
+            })
+            .collect();
+        RecordedHeaders((!headers.is_empty()).then_some(headers))
     }
 
     /// Records the listed headers present in `headers` on `span`, each as
     /// an array of its values (as the conventions ask); values that are not
     /// visible text are skipped.
     pub(crate) fn record(&self, headers: &HeaderMap, span: &mut HeldSpan) {
-        for (name, key) in self.0.iter() {
+        for (name, key) in self.0.iter().flat_map(|headers| headers.iter()) {
             let values: Vec<StringValue> = headers
                 .get_all(name)
                 .iter()
@@ -66,6 +67,6 @@ impl RecordedHeaders {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_none()
     }
 }

@@ -51,6 +51,19 @@
 //! leaving the layer's spans out) a request costs one relaxed load and is
 //! passed through untouched.
 //!
+//! A recorded request is priced like the spans of traced calls: its span is
+//! kept the fast way (see `crate::local`), and what the layer adds per
+//! request stays off the allocator. The headers it reads are found in one
+//! walk over the request's headers (`request_headers.rs`); the context is
+//! parsed from them without collecting values; a span name made from a
+//! route template is interned once per process (`route_names.rs`); the
+//! server's address is parsed once per thread while it repeats
+//! (`authority.rs`); attribute text is copied into the span's recycled
+//! details rather than into `String`s, and the request's attributes are
+//! appended without looking for keys to replace. The `tower_layer`
+//! benchmark compares the result with tower-http's `TraceLayer`
+//! (`BENCHMARKS.md`).
+//!
 //! | file | owns |
 //! |---|---|
 //! | `server.rs` | [`TraceLayer`], [`TraceService`]: configuration and the service |
@@ -60,12 +73,16 @@
 //! | `exchange.rs` | the span of one exchange, from request to the end of the response |
 //! | `future.rs` | [`ResponseFuture`]: the inner future, polled in the span |
 //! | `body.rs` | [`TracedBody`]: the response body that ends the span |
-//! | `request.rs` | reading a request head: method, addresses, sizes |
+//! | `request.rs` | reading a request head: method, client address, sizes |
+//! | `request_headers.rs` | the headers a server span reads, in one walk over the map |
+//! | `authority.rs` | `server.address` and `server.port`, read once per thread while they repeat |
+//! | `route_names.rs` | span names of route templates, interned once per process |
 //! | `headers.rs` | headers recorded by name |
 //! | `query.rs` | [`QueryRedaction`] |
 //! | `request_span.rs` | [`RequestSpan`]: what a hook may change |
 //! | `conventions.rs` | the semantic conventions: names, status rules, gRPC codes |
 
+mod authority;
 mod body;
 pub(crate) mod client;
 pub(crate) mod client_span;
@@ -75,7 +92,9 @@ mod future;
 mod headers;
 mod query;
 mod request;
+mod request_headers;
 mod request_span;
+mod route_names;
 mod server;
 mod server_span;
 

@@ -59,6 +59,13 @@ impl ClientConfig {
 /// injects its context (W3C `traceparent`, `tracestate`, `baggage`) into
 /// the request headers. See the [module docs](super).
 ///
+/// `server.address` and `server.port` come from the request's URI. A
+/// tonic `Channel` fills the URI's scheme and authority in only after the
+/// layer has run, so for a gRPC client give the generated client (or
+/// `tonic::client::Grpc`) the server's origin with `with_origin`, as
+/// `examples/service.rs` does; without it, those two attributes are left
+/// out.
+///
 /// ```
 /// use tower_layer::Layer;
 /// use trace_runtime::tower::{ClientTraceLayer, QueryRedaction};

@@ -229,12 +229,29 @@ fn install_rotel() -> Result<PathBuf, String> {
     Ok(path)
 }
 
-/// A port on 127.0.0.1 that nothing listens on (at the time of asking).
+/// A port on 127.0.0.1 that nothing listens on (at the time of asking),
+/// and that no other test of this process was given.
+///
+/// The port is free only until someone binds it, and the servers the tests
+/// start (rotel, nginx) bind theirs a moment later. Between the two, the
+/// kernel may hand the same port to a test running in parallel, whose
+/// server then fails with "address already in use": so the ports given
+/// out are remembered, and one given before is never given again.
 pub(crate) fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port on 127.0.0.1")
-        .port()
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port on 127.0.0.1")
+            .port();
+        let mut given = GIVEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if given.insert(port) {
+            return port;
+        }
+    }
 }
 
 /// A running rotel; killed when dropped.

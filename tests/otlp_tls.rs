@@ -272,6 +272,14 @@ impl Setup {
         })
     }
 
+    /// The full traces URL of nginx's mutual-TLS port for `protocol`.
+    fn mtls_traces_url(&self, protocol: &str) -> String {
+        match protocol {
+            "grpc" => self.url(self.nginx.mtls_port),
+            _ => format!("{}/v1/traces", self.url(self.nginx.mtls_port)),
+        }
+    }
+
     fn url(&self, port: u16) -> String {
         format!("https://localhost:{port}")
     }
@@ -393,6 +401,20 @@ fn assert_received(setup: &Setup, spans: &[ReceivedSpan], service: &str, wire: W
     }
 }
 
+/// Both spans exported without loss, and what rotel decoded is the trace.
+fn assert_exported_and_received(setup: &Setup, exported: &Exported, test: &str, wire: Wire) {
+    assert_eq!(
+        (exported.exported, exported.dropped, exported.failed_exports),
+        (2, 0, 0),
+        "{exported:?}\nnginx:\n{}",
+        setup.nginx.error_log()
+    );
+    let spans = setup
+        .collector
+        .wait_for(Duration::from_secs(20), |spans| spans.len() >= 2);
+    assert_received(setup, &spans, test, wire);
+}
+
 /// Exports over `protocol` to nginx's TLS port, trusting the test CA, and
 /// checks what rotel decoded.
 fn exports_over_tls(test: &str, protocol: &str, extra: &[(&str, String)]) {
@@ -419,16 +441,7 @@ fn exports_over_tls(test: &str, protocol: &str, extra: &[(&str, String)]) {
     ];
     vars.extend(extra.iter().cloned());
     let exported = export_one_trace(&vars);
-    assert_eq!(
-        (exported.exported, exported.dropped, exported.failed_exports),
-        (2, 0, 0),
-        "{exported:?}\nnginx:\n{}",
-        setup.nginx.error_log()
-    );
-    let spans = setup
-        .collector
-        .wait_for(Duration::from_secs(20), |spans| spans.len() >= 2);
-    assert_received(&setup, &spans, test, wire);
+    assert_exported_and_received(&setup, &exported, test, wire);
 }
 
 #[test]
@@ -482,10 +495,7 @@ fn mutual_tls(test: &str, protocol: &str) {
     let base = vec![
         (
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-            match protocol {
-                "grpc" => setup.url(setup.nginx.mtls_port),
-                _ => format!("{}/v1/traces", setup.url(setup.nginx.mtls_port)),
-            },
+            setup.mtls_traces_url(protocol),
         ),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol.to_owned()),
         (
@@ -518,21 +528,12 @@ fn mutual_tls(test: &str, protocol: &str) {
         setup.certs.client_key.display().to_string(),
     ));
     let exported = export_one_trace(&vars);
-    assert_eq!(
-        (exported.exported, exported.dropped, exported.failed_exports),
-        (2, 0, 0),
-        "{exported:?}\nnginx:\n{}",
-        setup.nginx.error_log()
-    );
-    let spans = setup
-        .collector
-        .wait_for(Duration::from_secs(20), |spans| spans.len() >= 2);
     let wire = Wire {
         grpc: protocol == "grpc",
         json: false,
         gzip: false,
     };
-    assert_received(&setup, &spans, test, wire);
+    assert_exported_and_received(&setup, &exported, test, wire);
 }
 
 #[test]
@@ -594,10 +595,7 @@ fn settings_in_code_win(test: &str, protocol: &str) {
     let vars = [
         (
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-            match protocol {
-                "grpc" => setup.url(setup.nginx.mtls_port),
-                _ => format!("{}/v1/traces", setup.url(setup.nginx.mtls_port)),
-            },
+            setup.mtls_traces_url(protocol),
         ),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol.to_owned()),
         (
@@ -614,21 +612,12 @@ fn settings_in_code_win(test: &str, protocol: &str) {
             .with_otlp_client_certificate(&setup.certs.client_cert, &setup.certs.client_key)
             .with_otlp_compression(OtlpCompression::Gzip)
     });
-    assert_eq!(
-        (exported.exported, exported.dropped, exported.failed_exports),
-        (2, 0, 0),
-        "{exported:?}\nnginx:\n{}",
-        setup.nginx.error_log()
-    );
-    let spans = setup
-        .collector
-        .wait_for(Duration::from_secs(20), |spans| spans.len() >= 2);
     let wire = Wire {
         grpc: protocol == "grpc",
         json: false,
         gzip: true,
     };
-    assert_received(&setup, &spans, test, wire);
+    assert_exported_and_received(&setup, &exported, test, wire);
 }
 
 #[test]
